@@ -1,0 +1,328 @@
+package io.loopbridge;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Static entry points for code running on, or calling into, an event loop: asyncio's
+ * {@code run}, {@code await}, {@code sleep}, {@code create_task}, {@code gather},
+ * {@code as_completed}, {@code wait_for}, {@code shield}, {@code timeout} and
+ * {@code to_thread}.
+ *
+ * <h2>The one rule</h2>
+ * Every wait ({@link #await}, {@link #sleep}, {@link #waitFor}, and the blocking entry points
+ * of other classes) never deadlocks and never silently stalls a loop:
+ * <ul>
+ *   <li>inside a task of a loop it suspends the task while the loop runs other work;</li>
+ *   <li>on a plain thread it blocks that thread;</li>
+ *   <li>on a loop's own thread outside any task, or on another framework's event-loop thread
+ *       (Netty, Vert.x, Reactor, see {@link NonBlockingThreadDetector}), it throws
+ *       {@link BlockingOnLoopException} at once.</li>
+ * </ul>
+ *
+ * <h2>Exceptions</h2>
+ * What the awaited work threw is what the awaiter catches: never a
+ * {@code CompletionException} or {@code ExecutionException} wrapper. Every waiting method
+ * declares {@code throws Exception}, as {@link Callable#call()} does, so a caller may
+ * {@code catch (IOException e)} from an awaited HTTP call directly. The awaiting caller's
+ * frames are attached to the rethrown exception as a suppressed "awaited here" exception.
+ * Cancellation arrives as the unchecked {@link CancelledException}; an interrupt of a
+ * blocked plain thread as {@link InterruptedException} (interrupt status cleared, as the JDK
+ * does).
+ *
+ * <p>This class is thread-safe; each method says where it may be called.
+ */
+public final class Async {
+    private Async() {
+    }
+
+    /**
+     * asyncio.run: runs {@code body} as the main task of a new loop in this thread, closes the
+     * loop (cancelling leftovers), and returns the result.
+     *
+     * @throws IllegalStateException if this thread already runs an event loop
+     */
+    public static <T> T run(Callable<T> body) throws Exception {
+        try (Runner r = new Runner()) {
+            return r.run(body);
+        }
+    }
+
+    /** Waits for {@code stage} by the one rule and returns its result or throws its exception, unwrapped. */
+    public static <T> T await(CompletionStage<T> stage) throws Exception {
+        return Awaiting.await(Objects.requireNonNull(stage, "stage"));
+    }
+
+    /** Sleeps: a loop timer inside a task (cancellable), {@link Thread#sleep} on a plain thread. */
+    public static void sleep(Duration d) throws Exception {
+        Objects.requireNonNull(d, "d");
+        Scope s = Scope.CURRENT.get();
+        if (s != null && s.task != null) {
+            if (d.isNegative() || d.isZero()) {
+                s.task.checkpoint();
+                return;
+            }
+            SelectorEventLoop loop = s.loop;
+            LoopFuture<Void> f = loop.createFuture();
+            TimerHandle h = loop.callLater(d, () -> f.complete(null));
+            try {
+                s.task.await(f);
+            } finally {
+                h.cancel();
+            }
+            return;
+        }
+        Awaiting.checkMayBlock("Async.sleep", s);
+        Thread.sleep(d);
+    }
+
+    /**
+     * Yields to the loop once, letting other ready work run (asyncio's {@code sleep(0)}), and
+     * delivers a pending cancellation. Inside a task only; elsewhere a no-op.
+     */
+    public static void checkpoint() throws Exception {
+        Task<?> t = Task.currentOrNull();
+        if (t != null) {
+            t.checkpoint();
+        }
+    }
+
+    /** Starts {@code body} as a task of the running loop. */
+    public static <T> Task<T> spawn(Callable<T> body) {
+        return EventLoop.current().createTask(body);
+    }
+
+    /** Starts {@code body} as a named task of the running loop. */
+    public static <T> Task<T> spawn(String name, Callable<T> body) {
+        return EventLoop.current().createTask(name, body);
+    }
+
+    /** The task running this code, if any. */
+    public static java.util.Optional<Task<?>> currentTask() {
+        return Task.current();
+    }
+
+    // ---------------------------------------------------------------- combinators
+
+    /**
+     * A future of all results, in the order given (asyncio.gather). It fails with the first
+     * exception (the others keep running); cancelling it cancels every child.
+     */
+    public static <T> LoopFuture<List<T>> gather(Collection<? extends CompletionStage<? extends T>> stages) {
+        SelectorEventLoop loop = (SelectorEventLoop) EventLoop.current();
+        List<LoopFuture<? extends T>> children = wrapAll(loop, stages);
+        LoopFuture<List<T>> out = loop.createFuture();
+        int n = children.size();
+        Object[] results = new Object[n];
+        int[] left = {n};
+        if (n == 0) {
+            out.complete(List.of());
+            return out;
+        }
+        for (int i = 0; i < n; i++) {
+            int idx = i;
+            children.get(i).addDoneCallback(f -> {
+                if (out.isDone()) {
+                    return;
+                }
+                Object o = f.rawOutcome();
+                if (o instanceof LoopFuture.Cancelled c) {
+                    out.cancel(c.message);
+                } else if (o instanceof LoopFuture.Failure fail) {
+                    out.completeExceptionally(fail.exception);
+                } else {
+                    results[idx] = unwrapNil(f);
+                    if (--left[0] == 0) {
+                        @SuppressWarnings("unchecked")
+                        List<T> list = (List<T>) Arrays.asList(results);
+                        out.complete(list);
+                    }
+                }
+            });
+        }
+        cancelChildrenWhenCancelled(out, children);
+        return out;
+    }
+
+    /** Varargs form of {@link #gather(Collection)}. */
+    @SafeVarargs
+    public static <T> LoopFuture<List<T>> gather(CompletionStage<? extends T>... stages) {
+        return gather(Arrays.asList(stages));
+    }
+
+    /** The outcome of one stage in {@link #gatherSettled}: a value or an exception. */
+    public record Settled<T>(T value, Throwable exception) {
+        public boolean isSuccess() {
+            return exception == null;
+        }
+    }
+
+    /**
+     * asyncio.gather(..., return_exceptions=True): a future of every outcome, in order,
+     * exceptions (and cancellations, as {@link CancelledException}) as values.
+     */
+    public static <T> LoopFuture<List<Settled<T>>> gatherSettled(Collection<? extends CompletionStage<? extends T>> stages) {
+        return gatherSettled((SelectorEventLoop) EventLoop.current(), stages);
+    }
+
+    static <T> LoopFuture<List<Settled<T>>> gatherSettled(SelectorEventLoop loop,
+                                                          Collection<? extends CompletionStage<? extends T>> stages) {
+        List<LoopFuture<? extends T>> children = wrapAll(loop, stages);
+        LoopFuture<List<Settled<T>>> out = loop.createFuture();
+        int n = children.size();
+        @SuppressWarnings("unchecked")
+        Settled<T>[] results = new Settled[n];
+        int[] left = {n};
+        if (n == 0) {
+            out.complete(List.of());
+            return out;
+        }
+        for (int i = 0; i < n; i++) {
+            int idx = i;
+            children.get(i).addDoneCallback(f -> {
+                Object o = f.rawOutcome();
+                if (o instanceof LoopFuture.Cancelled c) {
+                    results[idx] = new Settled<>(null, new CancelledException(c.message));
+                } else if (o instanceof LoopFuture.Failure fail) {
+                    results[idx] = new Settled<>(null, fail.exception);
+                } else {
+                    @SuppressWarnings("unchecked")
+                    T v = (T) unwrapNil(f);
+                    results[idx] = new Settled<>(v, null);
+                }
+                if (--left[0] == 0) {
+                    out.complete(Arrays.asList(results));
+                }
+            });
+        }
+        cancelChildrenWhenCancelled(out, children);
+        return out;
+    }
+
+    /**
+     * asyncio.as_completed: futures that complete in the order the given stages finish; the
+     * first returned future gets the first outcome, and so on.
+     */
+    public static <T> List<LoopFuture<T>> asCompleted(Collection<? extends CompletionStage<? extends T>> stages) {
+        SelectorEventLoop loop = (SelectorEventLoop) EventLoop.current();
+        List<LoopFuture<? extends T>> children = wrapAll(loop, stages);
+        List<LoopFuture<T>> slots = new ArrayList<>(children.size());
+        for (int i = 0; i < children.size(); i++) {
+            slots.add(loop.createFuture());
+        }
+        int[] next = {0};
+        for (LoopFuture<? extends T> c : children) {
+            c.addDoneCallback(f -> {
+                LoopFuture<T> slot = slots.get(next[0]++);
+                Object o = f.rawOutcome();
+                if (o instanceof LoopFuture.Cancelled cc) {
+                    slot.cancel(cc.message);
+                } else if (o instanceof LoopFuture.Failure fail) {
+                    slot.completeExceptionally(fail.exception);
+                } else {
+                    @SuppressWarnings("unchecked")
+                    T v = (T) unwrapNil(f);
+                    slot.complete(v);
+                }
+            });
+        }
+        return slots;
+    }
+
+    /**
+     * asyncio.wait_for: awaits {@code stage} for at most {@code timeout}; on timeout cancels it,
+     * waits until it has finished, and throws {@link java.util.concurrent.TimeoutException}.
+     */
+    public static <T> T waitFor(CompletionStage<T> stage, Duration timeout) throws Exception {
+        Objects.requireNonNull(stage, "stage");
+        return Awaiting.awaitWithTimeout(stage, timeout.toNanos(), true);
+    }
+
+    /**
+     * asyncio.shield: a future with {@code stage}'s outcome whose cancellation does not
+     * cancel {@code stage}. Needs a running loop.
+     */
+    public static <T> LoopFuture<T> shield(CompletionStage<T> stage) {
+        SelectorEventLoop loop = (SelectorEventLoop) EventLoop.current();
+        LoopFuture<T> inner = loop.wrap(stage);
+        if (inner.isDone()) {
+            return inner;
+        }
+        LoopFuture<T> outer = loop.createFuture();
+        inner.addDoneCallback(f -> {
+            if (outer.isDone()) {
+                return;
+            }
+            Object o = f.rawOutcome();
+            if (o instanceof LoopFuture.Cancelled c) {
+                outer.cancel(c.message);
+            } else if (o instanceof LoopFuture.Failure fail) {
+                outer.completeExceptionally(fail.exception);
+            } else {
+                @SuppressWarnings("unchecked")
+                T v = (T) unwrapNil(f);
+                outer.complete(v);
+            }
+        });
+        return outer;
+    }
+
+    /** asyncio.timeout: a deadline for the rest of a try-with-resources block in the current task. */
+    public static Timeout timeout(Duration delay) {
+        Objects.requireNonNull(delay, "delay");
+        return Timeout.after(delay);
+    }
+
+    /**
+     * asyncio.to_thread: runs blocking {@code work} on the loop's default executor and awaits
+     * its result. On a plain thread it simply calls {@code work}.
+     */
+    public static <T> T toThread(Callable<T> work) throws Exception {
+        Objects.requireNonNull(work, "work");
+        Scope s = Scope.CURRENT.get();
+        if (s != null && s.task != null) {
+            return s.task.await(s.loop.runInExecutor(null, work));
+        }
+        Awaiting.checkMayBlock("Async.toThread", s);
+        return work.call();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static <T> List<LoopFuture<? extends T>> wrapAll(SelectorEventLoop loop,
+                                                            Collection<? extends CompletionStage<? extends T>> stages) {
+        Objects.requireNonNull(stages, "stages");
+        List<LoopFuture<? extends T>> out = new ArrayList<>(stages.size());
+        for (CompletionStage<? extends T> s : stages) {
+            out.add(loop.wrap(Objects.requireNonNull(s, "a stage is null")));
+        }
+        return out;
+    }
+
+    private static Object unwrapNil(LoopFuture<?> f) {
+        try {
+            return f.reportOutcome(f.rawOutcome());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void cancelChildrenWhenCancelled(LoopFuture<?> out, List<? extends LoopFuture<?>> children) {
+        out.addWaiter(new LoopFuture.Waiter() {
+            @Override
+            void fire(LoopFuture<?> f) {
+                if (f.isCancelled()) {
+                    for (LoopFuture<?> c : children) {
+                        c.cancel("the gathering future was cancelled");
+                    }
+                }
+            }
+        });
+    }
+}

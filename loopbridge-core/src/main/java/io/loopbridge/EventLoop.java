@@ -1,0 +1,218 @@
+package io.loopbridge;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * asyncio's event loop for Java: one thread runs callbacks from a FIFO ready queue, timers
+ * from a heap, I/O readiness from a {@link java.nio.channels.Selector}, and the steps of
+ * {@link Task}s, one at a time.
+ *
+ * <p>Thread-safety: {@link #callSoonThreadsafe}, {@link #execute}, {@link #isRunning()},
+ * {@link #isClosed()}, {@link #time()}, {@link #inLoop()} and {@link #taskMode()} may be
+ * called from any thread. Everything else is confined to the loop: call it from the thread
+ * running the loop (a callback or a task of this loop), or, while the loop is not running,
+ * from the one thread that owns it. From other threads, go through
+ * {@link #callSoonThreadsafe} or {@code Threads.runCoroutineThreadsafe}. In debug mode a
+ * confined method called from another thread fails with a message naming both threads.
+ *
+ * <p>{@code execute} is {@code callSoonThreadsafe}, so a loop is an {@link Executor} that
+ * {@code CompletableFuture.thenApplyAsync(fn, loop)} and friends can use.
+ */
+public interface EventLoop extends Executor, AutoCloseable {
+
+    /** A loop with default settings (the best {@link TaskMode} this JVM supports). */
+    static EventLoop create() {
+        return builder().build();
+    }
+
+    /** A builder for a loop with non-default settings. */
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** The loop running on this thread (its loop thread, or a task of it), if any. */
+    static Optional<EventLoop> running() {
+        return Optional.ofNullable(SelectorEventLoop.runningLoop());
+    }
+
+    /**
+     * The loop running on this thread.
+     *
+     * @throws IllegalStateException if none is: use {@code Async.run}, a {@link Runner}
+     *                               or an {@code EventThread} to get one
+     */
+    static EventLoop current() {
+        SelectorEventLoop loop = SelectorEventLoop.runningLoop();
+        if (loop == null) {
+            throw new IllegalStateException("no event loop is running in thread '" + Thread.currentThread().getName()
+                    + "'; start one with Async.run(...), a Runner or an EventThread, or keep a reference to the loop");
+        }
+        return loop;
+    }
+
+    /** This loop's name (from the builder; used in thread names and messages). */
+    String name();
+
+    /** The task mode this loop runs its tasks in. */
+    TaskMode taskMode();
+
+    /** True when called from this loop's thread while it runs, or from one of its tasks. */
+    boolean inLoop();
+
+    // ---------------------------------------------------------------- scheduling
+
+    /** Schedules {@code callback} to run on the loop, after those already scheduled. Loop only. */
+    Handle callSoon(Runnable callback);
+
+    /**
+     * Schedules {@code callback} from any thread. Lock-free; posts from one thread run in
+     * the order they were posted; a burst of posts wakes a sleeping loop once.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException once the loop is closed
+     */
+    Handle callSoonThreadsafe(Runnable callback);
+
+    /** Same as {@link #callSoonThreadsafe}. */
+    @Override
+    void execute(Runnable command);
+
+    /** Runs {@code callback} after {@code delay} on the loop's clock. Loop only. */
+    TimerHandle callLater(Duration delay, Runnable callback);
+
+    /** Runs {@code callback} when {@link #time()} reaches {@code deadlineNanos}. Loop only. */
+    TimerHandle callAt(long deadlineNanos, Runnable callback);
+
+    /** The loop's clock, in nanoseconds (only differences are meaningful). */
+    long time();
+
+    // ---------------------------------------------------------------- futures and tasks
+
+    /** A new pending future bound to this loop. */
+    <T> LoopFuture<T> createFuture();
+
+    /** Wraps {@code body} in a task that starts on the loop's next iteration. Loop only. */
+    <T> Task<T> createTask(Callable<T> body);
+
+    /** As {@link #createTask(Callable)}, with a name for logs and {@link Task#toString()}. */
+    <T> Task<T> createTask(String name, Callable<T> body);
+
+    /**
+     * A loop future that completes, on this loop, when {@code stage} does (on any thread).
+     * A {@link LoopFuture} of this loop is returned as it is.
+     */
+    <T> LoopFuture<T> wrap(CompletionStage<T> stage);
+
+    /**
+     * Runs blocking {@code work} on {@code executor} (the loop's default executor when null)
+     * and returns a future of this loop for its result.
+     */
+    <T> LoopFuture<T> runInExecutor(Executor executor, Callable<T> work);
+
+    // ---------------------------------------------------------------- running
+
+    /** Runs the loop until {@link #stop()}. */
+    void runForever();
+
+    /**
+     * Runs the loop until {@code future} is done; returns its result or throws what it failed
+     * with (unwrapped). See {@link Async#await} for how exceptions surface.
+     */
+    <T> T runUntilComplete(CompletionStage<T> future) throws Exception;
+
+    /** Runs {@code body} as a task until it completes; returns its result. */
+    <T> T runUntilComplete(Callable<T> body) throws Exception;
+
+    /** Makes {@link #runForever()} return after the callbacks of the current iteration. Loop only. */
+    void stop();
+
+    boolean isRunning();
+
+    boolean isClosed();
+
+    /**
+     * Closes the loop: cancels and drains its remaining tasks, shuts down its default
+     * executor, releases its selector. Idempotent.
+     *
+     * @throws IllegalStateException if the loop is running
+     */
+    @Override
+    void close();
+
+    /** Sets the handler for exceptions nobody else can handle; null restores the default (SLF4J). */
+    void setExceptionHandler(LoopExceptionHandler handler);
+
+    /** Passes {@code context} to the exception handler. */
+    void callExceptionHandler(ExceptionContext context);
+
+    /**
+     * Settings for a new loop. Not thread-safe: build on one thread.
+     */
+    final class Builder {
+        String name;
+        boolean debug = Boolean.getBoolean("loopbridge.debug");
+        Duration slowCallbackDuration = Duration.ofMillis(100);
+        LoopClock clock = LoopClock.system();
+        TaskMode taskMode;
+        Executor defaultExecutor;
+
+        Builder() {
+        }
+
+        /** Name used in thread names, logs and messages. */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Debug mode (asyncio's debug): confined methods check their thread, and callbacks
+         * or task steps slower than {@link #slowCallbackDuration} are logged. Also on with
+         * {@code -Dloopbridge.debug=true}.
+         */
+        public Builder debug(boolean debug) {
+            this.debug = debug;
+            return this;
+        }
+
+        /** In debug mode, a callback that runs longer than this is logged (default 100 ms). */
+        public Builder slowCallbackDuration(Duration d) {
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("slowCallbackDuration must not be negative: " + d);
+            }
+            this.slowCallbackDuration = d;
+            return this;
+        }
+
+        /** The clock timers run on; tests pass a {@link VirtualClock}. */
+        public Builder clock(LoopClock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The task mode; default {@link TaskMode#best()}.
+         *
+         * @throws IllegalStateException at {@link #build()} if {@link TaskMode#FAST} is asked for
+         *                               but the JVM was started without the flag it needs
+         */
+        public Builder taskMode(TaskMode mode) {
+            this.taskMode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** The executor {@link EventLoop#runInExecutor} uses when given none. */
+        public Builder defaultExecutor(Executor executor) {
+            this.defaultExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        public EventLoop build() {
+            return new SelectorEventLoop(this);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.loopbridge;
+
+import io.loopbridge.internal.VirtualThreads;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * How a task's virtual thread gets the loop's turn: started, parked at a suspension point,
+ * resumed from any thread. The two implementations are the two {@link TaskMode}s.
+ * Spurious resumes are allowed: every suspension point re-checks its own condition.
+ */
+abstract sealed class TaskCarrier {
+    final SelectorEventLoop loop;
+
+    TaskCarrier(SelectorEventLoop loop) {
+        this.loop = loop;
+    }
+
+    /** Loop turn: create the task's thread and schedule its first step. */
+    abstract void start(Task<?> t);
+
+    /** Task thread: give up the turn until {@link #resume} (or spuriously). */
+    abstract void park(Task<?> t);
+
+    /** Any thread: schedule the task's next step on the loop. Never throws. */
+    abstract void resume(Task<?> t);
+
+    /** Task thread: go to the back of the ready queue once. */
+    abstract void yieldNow(Task<?> t);
+
+    /** Task thread, last action of the body: give the turn back for good. */
+    abstract void finished(Task<?> t);
+
+    /**
+     * FAST: the task is a virtual thread whose scheduler is the loop, so parking is the JDK's
+     * own {@link LockSupport#park} and resuming is {@link LockSupport#unpark}: the JDK then
+     * hands the continuation to {@link SelectorEventLoop#scheduleContinuation}.
+     */
+    static final class Fast extends TaskCarrier {
+        private final Thread.Builder.OfVirtual builder;
+
+        Fast(SelectorEventLoop loop) {
+            super(loop);
+            this.builder = VirtualThreads.builder(loop::scheduleContinuation);
+        }
+
+        @Override
+        void start(Task<?> t) {
+            t.thread = builder.unstarted(t::runBody);
+            t.thread.start();
+        }
+
+        @Override
+        void park(Task<?> t) {
+            LockSupport.park(t);
+        }
+
+        @Override
+        void resume(Task<?> t) {
+            Thread th = t.thread;
+            if (th != null) {
+                LockSupport.unpark(th);
+            }
+        }
+
+        @Override
+        void yieldNow(Task<?> t) {
+            Thread.yield();
+        }
+
+        @Override
+        void finished(Task<?> t) {
+        }
+    }
+
+    /**
+     * PORTABLE: the task is an ordinary virtual thread. A step is a loop callback that hands
+     * the baton to the task's thread and blocks the loop thread until the task hands it back
+     * (at its next suspension point or at its end), so still exactly one task runs at a time.
+     */
+    static final class Portable extends TaskCarrier {
+
+        Portable(SelectorEventLoop loop) {
+            super(loop);
+        }
+
+        @Override
+        void start(Task<?> t) {
+            t.thread = Thread.ofVirtual().unstarted(t::runBody);
+            loop.scheduleInternal(new Callback(() -> step(t), null));
+        }
+
+        /** Loop turn: run the task until it gives the baton back. */
+        private void step(Task<?> t) {
+            if (t.bodyDone) {
+                return;
+            }
+            Thread me = Thread.currentThread();
+            t.batonReturn = me;
+            t.baton = true;
+            if (!t.started) {
+                t.started = true;
+                t.thread.start();
+            } else {
+                LockSupport.unpark(t.thread);
+            }
+            while (t.baton) {
+                LockSupport.park(t);
+            }
+        }
+
+        @Override
+        void park(Task<?> t) {
+            handBack(t);
+            while (!t.baton) {
+                LockSupport.park(t);
+            }
+        }
+
+        @Override
+        void resume(Task<?> t) {
+            loop.scheduleInternal(new Callback(() -> step(t), null));
+        }
+
+        @Override
+        void yieldNow(Task<?> t) {
+            resume(t);
+            park(t);
+        }
+
+        @Override
+        void finished(Task<?> t) {
+            handBack(t);
+        }
+
+        private static void handBack(Task<?> t) {
+            Thread waiter = t.batonReturn;
+            t.baton = false;
+            LockSupport.unpark(waiter);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package io.loopbridge;
+
+import java.util.Arrays;
+
+/**
+ * The loop's timers: a binary min-heap on (deadline, insertion order), so equal deadlines
+ * run in the order they were scheduled. Cancelled timers stay in the heap until popped, but
+ * when they are most of it the heap is rebuilt without them (asyncio does the same), so a
+ * loop that schedules and cancels millions of timers keeps a small heap.
+ *
+ * <p>Confined to its loop's thread.
+ */
+final class TimerHeap {
+    private static final int MIN_COMPACT = 100;
+    private Callback[] heap = new Callback[16];
+    private int size;
+    private long nextSeq;
+    /** Cancelled entries still in the heap (approximate when cancels race from other threads). */
+    private int cancelled;
+
+    int size() {
+        return size;
+    }
+
+    void add(Callback c) {
+        c.seq = nextSeq++;
+        if (size == heap.length) {
+            heap = Arrays.copyOf(heap, size * 2);
+        }
+        heap[size] = c;
+        c.heapIndex = size;
+        siftUp(size++);
+    }
+
+    /** The earliest timer, cancelled ones dropped first; null when none. */
+    Callback peek() {
+        while (size > 0 && heap[0].isCancelled()) {
+            removeTop();
+            cancelled = Math.max(0, cancelled - 1);
+        }
+        return size == 0 ? null : heap[0];
+    }
+
+    Callback poll() {
+        Callback c = peek();
+        if (c != null) {
+            removeTop();
+        }
+        return c;
+    }
+
+    void onCancel() {
+        cancelled++;
+        if (cancelled > MIN_COMPACT && cancelled * 2 > size) {
+            compact();
+        }
+    }
+
+    private void compact() {
+        int n = 0;
+        for (int i = 0; i < size; i++) {
+            Callback c = heap[i];
+            if (!c.isCancelled()) {
+                heap[n++] = c;
+            } else {
+                c.heapIndex = -1;
+            }
+        }
+        Arrays.fill(heap, n, size, null);
+        size = n;
+        cancelled = 0;
+        for (int i = 0; i < size; i++) {
+            heap[i].heapIndex = i;
+        }
+        for (int i = (size >>> 1) - 1; i >= 0; i--) {
+            siftDown(i);
+        }
+        if (heap.length > 64 && size * 4 < heap.length) {
+            heap = Arrays.copyOf(heap, Math.max(16, size * 2));
+        }
+    }
+
+    private void removeTop() {
+        Callback top = heap[0];
+        top.heapIndex = -1;
+        size--;
+        if (size > 0) {
+            heap[0] = heap[size];
+            heap[0].heapIndex = 0;
+            heap[size] = null;
+            siftDown(0);
+        } else {
+            heap[0] = null;
+        }
+    }
+
+    private static boolean less(Callback a, Callback b) {
+        return a.when != b.when ? a.when - b.when < 0 : a.seq < b.seq;
+    }
+
+    private void siftUp(int i) {
+        Callback c = heap[i];
+        while (i > 0) {
+            int p = (i - 1) >>> 1;
+            Callback pc = heap[p];
+            if (!less(c, pc)) {
+                break;
+            }
+            heap[i] = pc;
+            pc.heapIndex = i;
+            i = p;
+        }
+        heap[i] = c;
+        c.heapIndex = i;
+    }
+
+    private void siftDown(int i) {
+        Callback c = heap[i];
+        int half = size >>> 1;
+        while (i < half) {
+            int l = 2 * i + 1;
+            int r = l + 1;
+            int m = r < size && less(heap[r], heap[l]) ? r : l;
+            if (!less(heap[m], c)) {
+                break;
+            }
+            heap[i] = heap[m];
+            heap[i].heapIndex = i;
+            i = m;
+        }
+        heap[i] = c;
+        c.heapIndex = i;
+    }
+}

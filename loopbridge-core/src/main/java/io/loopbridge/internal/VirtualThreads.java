@@ -1,0 +1,58 @@
+package io.loopbridge.internal;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.concurrent.Executor;
+
+/**
+ * Access to the JDK's package-private virtual-thread builder that takes a scheduler
+ * ({@code java.lang.ThreadBuilders$VirtualThreadBuilder(Executor)}). It is reachable only
+ * with {@code --add-opens java.base/java.lang=ALL-UNNAMED} (or {@code =io.loopbridge} on
+ * the module path). This class is thread-safe.
+ */
+public final class VirtualThreads {
+    private static final MethodHandle BUILDER;
+    private static final String UNAVAILABLE_REASON;
+
+    static {
+        MethodHandle mh = null;
+        String reason = null;
+        try {
+            Class<?> c = Class.forName("java.lang.ThreadBuilders$VirtualThreadBuilder");
+            var ctor = c.getDeclaredConstructor(Executor.class);
+            ctor.setAccessible(true);
+            mh = MethodHandles.lookup().unreflectConstructor(ctor)
+                    .asType(MethodType.methodType(Thread.Builder.OfVirtual.class, Executor.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            reason = e.toString();
+        }
+        BUILDER = mh;
+        UNAVAILABLE_REASON = reason;
+    }
+
+    private VirtualThreads() {
+    }
+
+    /** True when virtual threads with a custom scheduler can be built. */
+    public static boolean customSchedulerAvailable() {
+        return BUILDER != null;
+    }
+
+    /** Why {@link #customSchedulerAvailable()} is false, or null. */
+    public static String unavailableReason() {
+        return UNAVAILABLE_REASON;
+    }
+
+    /** A builder of virtual threads whose continuations are run by {@code scheduler}. */
+    public static Thread.Builder.OfVirtual builder(Executor scheduler) {
+        if (BUILDER == null) {
+            throw new IllegalStateException("custom virtual-thread schedulers are unavailable: " + UNAVAILABLE_REASON);
+        }
+        try {
+            return (Thread.Builder.OfVirtual) BUILDER.invokeExact(scheduler);
+        } catch (Throwable t) {
+            throw new IllegalStateException("could not create a virtual-thread builder", t);
+        }
+    }
+}

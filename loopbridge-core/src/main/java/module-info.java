@@ -1,0 +1,9 @@
+/**
+ * loopbridge: asyncio's event loop, tasks and sync/async bridges for Java 21+.
+ * Only {@code io.loopbridge} is API; {@code io.loopbridge.internal} may change at any time.
+ */
+module io.loopbridge {
+    requires org.slf4j;
+    exports io.loopbridge;
+    uses io.loopbridge.NonBlockingThreadDetector;
+}
