@@ -115,7 +115,11 @@ public final class Async {
      * exception (the others keep running); cancelling it cancels every child.
      */
     public static <T> LoopFuture<List<T>> gather(Collection<? extends CompletionStage<? extends T>> stages) {
-        SelectorEventLoop loop = (SelectorEventLoop) EventLoop.current();
+        return gather((SelectorEventLoop) EventLoop.current(), stages);
+    }
+
+    private static <T> LoopFuture<List<T>> gather(SelectorEventLoop loop,
+                                                   Collection<? extends CompletionStage<? extends T>> stages) {
         List<LoopFuture<? extends T>> children = wrapAll(loop, stages);
         LoopFuture<List<T>> out = loop.createFuture();
         int n = children.size();
@@ -169,6 +173,17 @@ public final class Async {
      */
     public static <T> LoopFuture<List<Settled<T>>> gatherSettled(Collection<? extends CompletionStage<? extends T>> stages) {
         return gatherSettled((SelectorEventLoop) EventLoop.current(), stages);
+    }
+
+    /** {@link #gatherSettled(Collection)} on a given loop, usable before it runs. */
+    static <T> LoopFuture<List<Settled<T>>> gatherSettledOn(EventLoop loop,
+                                                            Collection<? extends CompletionStage<? extends T>> stages) {
+        return gatherSettled((SelectorEventLoop) loop, stages);
+    }
+
+    /** {@link #gather(Collection)} on a given loop, usable before it runs. */
+    static <T> LoopFuture<List<T>> gatherOn(EventLoop loop, Collection<? extends CompletionStage<? extends T>> stages) {
+        return gather((SelectorEventLoop) loop, stages);
     }
 
     static <T> LoopFuture<List<Settled<T>>> gatherSettled(SelectorEventLoop loop,

@@ -308,13 +308,18 @@ public final class Task<T> extends LoopFuture<T> {
         return sb.append(']').toString();
     }
 
+    private static boolean isLibraryFrame(String className) {
+        // The library's own frames; user code (and this project's tests) may share the package.
+        return className.startsWith("io.loopbridge.") && !className.matches(".*Tests?(\\$.*)?$");
+    }
+
     private StackTraceElement suspendedAt() {
         if (thread == Thread.currentThread()) {
             return null;
         }
         for (StackTraceElement e : thread.getStackTrace()) {
             String c = e.getClassName();
-            if (!c.startsWith("java.") && !c.startsWith("jdk.") && !c.startsWith("io.loopbridge.")) {
+            if (!c.startsWith("java.") && !c.startsWith("jdk.") && !isLibraryFrame(c)) {
                 return e;
             }
         }

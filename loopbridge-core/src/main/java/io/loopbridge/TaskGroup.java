@@ -19,9 +19,11 @@ import java.util.concurrent.TimeoutException;
  * } // both done here; user.result() and orders.result() are ready
  * }</pre>
  *
- * <p>Java cannot show {@code close()} the exception a block is leaving with; if the body
- * itself may throw while children run, use {@link #run(Body)}, which also cancels the
- * children then and adds the body's exception to the group's.
+ * <p>Java cannot show {@code close()} the exception a block is leaving with. {@code close()}
+ * still cancels the children when the block is left because the task is being cancelled (a
+ * cancellation request, an expired {@code Async.timeout}, an enclosing group's failure is
+ * pending on it); if the body itself may throw while children run, use {@link #run(Body)},
+ * which also cancels the children then and adds the body's exception to the group's.
  *
  * <p>Confined to the task that opened it (spawn and close from that task, or from its
  * children's loop).
@@ -37,6 +39,8 @@ public final class TaskGroup implements AutoCloseable, Task.CancelCause {
 
     private final Task<?> parent;
     private final SelectorEventLoop loop;
+    /** The parent's pending cancellation requests when the group opened; more at close() means it is being cancelled. */
+    private final int cancellingAtOpen;
     private final ArrayList<Task<?>> children = new ArrayList<>();
     private State state = State.OPEN;
     private boolean aborting;
@@ -44,12 +48,14 @@ public final class TaskGroup implements AutoCloseable, Task.CancelCause {
     private TaskGroupException failure;
     private Error fatal;
     private boolean failureDelivered;
+    private boolean fatalDelivered;
     private boolean parentCancelRequested;
     private LoopFuture<Void> allDone;
 
     private TaskGroup(Task<?> parent) {
         this.parent = parent;
         this.loop = parent.loop;
+        this.cancellingAtOpen = parent.cancelling();
     }
 
     /** Opens a group owned by the current task. */
@@ -71,11 +77,15 @@ public final class TaskGroup implements AutoCloseable, Task.CancelCause {
         T result;
         try {
             result = body.run(g);
-        } catch (CancelledException | TaskGroupException e) {
-            g.close();
-            throw e;
         } catch (Exception | Error e) {
-            g.recordBodyFailure(e);
+            if (e != g.failure && e != g.fatal) {
+                if (g.isCancellation(e)) {
+                    // The body is being cancelled (from outside, by a timeout or an enclosing group): not a failure.
+                    g.abort();
+                } else {
+                    g.recordBodyFailure(e);
+                }
+            }
             g.close();
             throw e;
         }
@@ -134,6 +144,18 @@ public final class TaskGroup implements AutoCloseable, Task.CancelCause {
         failure.add(e);
     }
 
+    /**
+     * Whether {@code e}, leaving the body, is a cancellation of the parent rather than a failure
+     * of the body: a CancelledException, or the TimeoutException of an expired Async.timeout or
+     * the TaskGroupException of an enclosing group, delivered in place of one (the parent then
+     * still has a cancellation request pending since the group opened).
+     */
+    private boolean isCancellation(Throwable e) {
+        return e instanceof CancelledException
+                || ((e instanceof TimeoutException || e instanceof TaskGroupException)
+                        && parent.cancelling() > cancellingAtOpen);
+    }
+
     void recordBodyFailure(Throwable e) {
         addFailure(e);
         abort();
@@ -152,8 +174,13 @@ public final class TaskGroup implements AutoCloseable, Task.CancelCause {
     @Override
     public Exception cancellationRaised(Task<?> task) {
         if (failure != null && !failureDelivered) {
+            // The request is withdrawn (uncancel) when the group closes, as asyncio's __aexit__ does,
+            // so that nested groups and timeouts see the parent as being cancelled meanwhile.
             failureDelivered = true;
-            task.uncancel();
+            if (fatal != null) {
+                fatalDelivered = true;
+                throw fatal; // an Error propagates bare
+            }
             return failure;
         }
         return null;
@@ -173,13 +200,25 @@ public final class TaskGroup implements AutoCloseable, Task.CancelCause {
             throw new IllegalStateException("a TaskGroup must be closed by the task that opened it (" + parent.name() + ")");
         }
         state = State.CLOSING;
-        Exception outer = null;
+        if (!aborting && parent.cancelling() > cancellingAtOpen) {
+            // The block is being left because the parent is being cancelled (or its timeout expired).
+            abort();
+        }
+        Throwable outer = null;
+        boolean ownRaisedHere = false;
         while (pending > 0) {
             allDone = loop.createFuture();
             try {
                 parent.await(allDone);
-            } catch (TaskGroupException e) {
-                // Our own failure, raised at this suspension point: keep waiting for the rest.
+            } catch (TaskGroupException | Error e) {
+                if (e == failure || e == fatal) {
+                    // Our own failure, raised at this suspension point: keep waiting, throw it below.
+                    ownRaisedHere = true;
+                } else {
+                    // An enclosing group's failure (or an Error) delivered to the parent: a cancellation.
+                    outer = e;
+                    abort();
+                }
             } catch (CancelledException | TimeoutException e) {
                 outer = e;
                 abort();
@@ -187,21 +226,25 @@ public final class TaskGroup implements AutoCloseable, Task.CancelCause {
         }
         allDone = null;
         state = State.CLOSED;
-        if (parentCancelRequested && !failureDelivered) {
+        if (parentCancelRequested) {
             if (parent.cancelCause == this) {
                 parent.cancelCause = null;
             }
             parent.uncancel();
         }
-        if (fatal != null) {
+        if (fatal != null && (!fatalDelivered || ownRaisedHere)) {
+            fatalDelivered = true;
             throw fatal;
         }
-        if (failure != null && !failureDelivered) {
+        if (failure != null && (!failureDelivered || ownRaisedHere)) {
             failureDelivered = true;
             throw failure;
         }
+        if (outer instanceof Error err) {
+            throw err;
+        }
         if (outer != null) {
-            throw outer;
+            throw (Exception) outer;
         }
     }
 }

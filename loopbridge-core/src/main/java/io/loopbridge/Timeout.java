@@ -27,6 +27,7 @@ public final class Timeout implements AutoCloseable, Task.CancelCause {
     private State state = State.ACTIVE;
     private long deadline;
     private TimerHandle timer;
+    private boolean closedAfterExpiry;
 
     private Timeout(Task<?> task, long deadline) {
         this.task = task;
@@ -96,7 +97,9 @@ public final class Timeout implements AutoCloseable, Task.CancelCause {
             return null;
         }
         state = State.EXPIRED;
-        if (t.uncancel() <= cancellingAtEnter) {
+        // Our request is withdrawn in close(), as asyncio's __aexit__ does, so that code between here
+        // and the end of the block (a TaskGroup closing, say) still sees the task as being cancelled.
+        if (t.cancelling() - 1 <= cancellingAtEnter) {
             return new TimeoutException("timed out: the deadline of this Async.timeout block passed");
         }
         return null;
@@ -116,6 +119,11 @@ public final class Timeout implements AutoCloseable, Task.CancelCause {
                 task.cancelCause = null;
             }
             task.uncancel();
+            closedAfterExpiry = true;
+        } else if (state == State.EXPIRED && !closedAfterExpiry) {
+            // Delivered: withdraw the request now that the block is left.
+            task.uncancel();
+            closedAfterExpiry = true;
         } else if (state == State.ACTIVE) {
             state = State.CLOSED;
         }
