@@ -90,6 +90,24 @@ public interface EventLoop extends Executor, AutoCloseable {
     /** The loop's clock, in nanoseconds (only differences are meaningful). */
     long time();
 
+    // ---------------------------------------------------------------- I/O readiness
+
+    /**
+     * Runs {@code callback} on the loop whenever {@code channel} is readable (or accepting /
+     * connectable), until {@link #removeReader}. The channel is made non-blocking. Replaces a
+     * previous reader of the channel. Loop only.
+     */
+    void addReader(java.nio.channels.SelectableChannel channel, Runnable callback);
+
+    /** Stops watching {@code channel} for reading; returns whether a reader was registered. Loop only. */
+    boolean removeReader(java.nio.channels.SelectableChannel channel);
+
+    /** Runs {@code callback} whenever {@code channel} is writable, until {@link #removeWriter}. Loop only. */
+    void addWriter(java.nio.channels.SelectableChannel channel, Runnable callback);
+
+    /** Stops watching {@code channel} for writing; returns whether a writer was registered. Loop only. */
+    boolean removeWriter(java.nio.channels.SelectableChannel channel);
+
     // ---------------------------------------------------------------- futures and tasks
 
     /** A new pending future bound to this loop. */

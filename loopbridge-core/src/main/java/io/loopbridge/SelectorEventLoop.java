@@ -525,9 +525,125 @@ final class SelectorEventLoop implements EventLoop {
     }
 
     private void onReady(SelectionKey key) {
-        if (key.attachment() instanceof Runnable r) {
-            ready.add(new Callback(r, null));
+        if (!(key.attachment() instanceof IoWatch w) || !key.isValid()) {
+            return;
         }
+        int ops = key.readyOps();
+        if ((ops & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0 && w.reader != null) {
+            ready.add(w.reader);
+        }
+        if ((ops & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT)) != 0 && w.writer != null) {
+            ready.add(w.writer);
+        }
+    }
+
+    /** A channel's registration: its reader and writer callbacks (asyncio keeps the same pair per fd). */
+    private static final class IoWatch {
+        Callback reader;
+        Callback writer;
+    }
+
+    private static int readOps(java.nio.channels.SelectableChannel ch) {
+        return ch.validOps() & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT);
+    }
+
+    private static int writeOps(java.nio.channels.SelectableChannel ch) {
+        return ch.validOps() & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT);
+    }
+
+    private IoWatch watch(java.nio.channels.SelectableChannel ch) {
+        checkConfined("addReader/addWriter");
+        checkOpen("I/O registration");
+        Selector sel = selector();
+        SelectionKey key = ch.keyFor(sel);
+        if (key == null || !key.isValid()) {
+            try {
+                if (ch.isBlocking()) {
+                    ch.configureBlocking(false);
+                }
+                if (key != null) {
+                    // A cancelled key is deregistered at the next select.
+                    sel.selectNow();
+                }
+                key = ch.register(sel, 0, new IoWatch());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot register " + ch + " with event loop '" + name + "'", e);
+            }
+        }
+        return (IoWatch) key.attachment();
+    }
+
+    private void updateInterest(java.nio.channels.SelectableChannel ch, IoWatch w) {
+        SelectionKey key = ch.keyFor(selector);
+        if (key == null || !key.isValid()) {
+            return;
+        }
+        int ops = (w.reader != null ? readOps(ch) : 0) | (w.writer != null ? writeOps(ch) : 0);
+        if (ops == 0) {
+            key.cancel();
+        } else {
+            key.interestOps(ops);
+        }
+    }
+
+    @Override
+    public void addReader(java.nio.channels.SelectableChannel channel, Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        IoWatch w = watch(channel);
+        w.reader = new Callback(callback, Scope.currentContext());
+        updateInterest(channel, w);
+    }
+
+    @Override
+    public boolean removeReader(java.nio.channels.SelectableChannel channel) {
+        checkConfined("removeReader");
+        if (selector == null) {
+            return false;
+        }
+        SelectionKey key = channel.keyFor(selector);
+        if (key == null || !key.isValid() || !(key.attachment() instanceof IoWatch w) || w.reader == null) {
+            return false;
+        }
+        w.reader = null;
+        updateInterest(channel, w);
+        return true;
+    }
+
+    @Override
+    public void addWriter(java.nio.channels.SelectableChannel channel, Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        IoWatch w = watch(channel);
+        w.writer = new Callback(callback, Scope.currentContext());
+        updateInterest(channel, w);
+    }
+
+    @Override
+    public boolean removeWriter(java.nio.channels.SelectableChannel channel) {
+        checkConfined("removeWriter");
+        if (selector == null) {
+            return false;
+        }
+        SelectionKey key = channel.keyFor(selector);
+        if (key == null || !key.isValid() || !(key.attachment() instanceof IoWatch w) || w.writer == null) {
+            return false;
+        }
+        w.writer = null;
+        updateInterest(channel, w);
+        return true;
+    }
+
+    /** Number of channels registered with the selector and not cancelled (for leak checks). */
+    int registeredChannelCount() {
+        if (selector == null) {
+            return 0;
+        }
+        int n = 0;
+        for (SelectionKey k : selector.keys()) {
+            if (k.isValid()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** The loop's selector, opened on first use (a loop without I/O never opens one). Loop only. */
