@@ -177,8 +177,32 @@ public interface EventLoop extends Executor, AutoCloseable {
         LoopClock clock = LoopClock.system();
         TaskMode taskMode;
         Executor defaultExecutor;
+        int defaultThreadLimit = 40;
+        Duration blockedLoopThreshold;
 
         Builder() {
+        }
+
+        /** Permits of the loop's default {@link CapacityLimiter} for {@code Threads.toThread} (default 40). */
+        public Builder defaultThreadLimit(int permits) {
+            if (permits < 1) {
+                throw new IllegalArgumentException("defaultThreadLimit must be at least 1, got " + permits);
+            }
+            this.defaultThreadLimit = permits;
+            return this;
+        }
+
+        /**
+         * Turns on the blocked-loop watchdog: when one callback or task step holds the loop
+         * longer than {@code threshold}, the loop thread's stack is logged while it is still
+         * blocked. Off by default; on at 1 s in debug mode.
+         */
+        public Builder blockedLoopThreshold(Duration threshold) {
+            if (threshold != null && (threshold.isNegative() || threshold.isZero())) {
+                throw new IllegalArgumentException("blockedLoopThreshold must be positive: " + threshold);
+            }
+            this.blockedLoopThreshold = threshold;
+            return this;
         }
 
         /** Name used in thread names, logs and messages. */

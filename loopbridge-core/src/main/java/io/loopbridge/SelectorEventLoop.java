@@ -72,6 +72,15 @@ final class SelectorEventLoop implements EventLoop {
     private volatile LoopExceptionHandler exceptionHandler;
     private final Executor configuredExecutor;
     private ExecutorService ownedExecutor;
+    private final CapacityLimiter defaultLimiter;
+
+    // Blocked-loop watchdog (BlockedLoopWatchdog reads these from its own thread).
+    private final long blockedThresholdNanos;
+    private volatile long stepStart;
+    private volatile long stepSeq;
+    /** The task whose step runs now, when the watchdog is on (FAST mode hides it behind the carrier). */
+    volatile Task<?> runningTask;
+    long lastReportedStep = -1;
 
     /** Every task not yet finished: the loop's strong reference (no vanishing tasks). */
     private final ArrayList<Task<?>> tasks = new ArrayList<>();
@@ -93,6 +102,31 @@ final class SelectorEventLoop implements EventLoop {
         this.taskMode = mode;
         this.carrier = mode == TaskMode.FAST ? new TaskCarrier.Fast(this) : new TaskCarrier.Portable(this);
         this.configuredExecutor = b.defaultExecutor;
+        this.defaultLimiter = new CapacityLimiter(b.defaultThreadLimit);
+        Duration threshold = b.blockedLoopThreshold != null ? b.blockedLoopThreshold
+                : debug ? Duration.ofSeconds(1) : null;
+        this.blockedThresholdNanos = threshold == null ? 0 : threshold.toNanos();
+    }
+
+    boolean watchdogOn() {
+        return blockedThresholdNanos > 0;
+    }
+
+    long blockedThresholdNanos() {
+        return blockedThresholdNanos;
+    }
+
+    long stepStartNanos() {
+        return stepStart;
+    }
+
+    long stepSeq() {
+        return stepSeq;
+    }
+
+    /** The limiter {@link Threads#toThread} uses when given none. */
+    CapacityLimiter defaultLimiter() {
+        return defaultLimiter;
     }
 
     // ---------------------------------------------------------------- identity
@@ -393,11 +427,17 @@ final class SelectorEventLoop implements EventLoop {
         thread = me;
         state = State.RUNNING;
         Scope.CURRENT.set(loopScope);
+        if (blockedThresholdNanos > 0) {
+            BlockedLoopWatchdog.watch(this);
+        }
         try {
             while (!stopping) {
                 runOnce();
             }
         } finally {
+            if (blockedThresholdNanos > 0) {
+                BlockedLoopWatchdog.unwatch(this);
+            }
             stopping = false;
             loopScope.context = null;
             if (prev == null) {
@@ -665,12 +705,19 @@ final class SelectorEventLoop implements EventLoop {
         }
         loopScope.context = cb.context;
         long t0 = debug ? System.nanoTime() : 0;
+        if (blockedThresholdNanos > 0) {
+            stepSeq++;
+            stepStart = System.nanoTime();
+        }
         try {
             cb.fn.run();
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable e) {
             callExceptionHandler(new ExceptionContext("Exception in callback " + cb.fn, e, cb));
+        }
+        if (blockedThresholdNanos > 0) {
+            stepStart = 0;
         }
         if (debug) {
             long dt = System.nanoTime() - t0;

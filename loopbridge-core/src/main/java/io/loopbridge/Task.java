@@ -155,6 +155,7 @@ public final class Task<T> extends LoopFuture<T> {
 
     void runBody() {
         Scope.CURRENT.set(scope);
+        markRunning(true);
         try {
             if (mustCancel) {
                 throw cancellation(null);
@@ -163,6 +164,7 @@ public final class Task<T> extends LoopFuture<T> {
         } catch (Throwable e) {
             finish(null, e);
         } finally {
+            markRunning(false);
             bodyDone = true;
             loop.carrier().finished(this);
         }
@@ -181,6 +183,19 @@ public final class Task<T> extends LoopFuture<T> {
     }
 
     // ---------------------------------------------------------------- suspension points
+
+    /** Tells the watchdog which task holds the loop (only when it watches). */
+    private void markRunning(boolean running) {
+        if (loop.watchdogOn()) {
+            loop.runningTask = running ? this : null;
+        }
+    }
+
+    private void park() {
+        markRunning(false);
+        loop.carrier().park(this);
+        markRunning(true);
+    }
 
     /** Awaits {@code stage} from this task's own thread. */
     @SuppressWarnings("unchecked")
@@ -215,7 +230,7 @@ public final class Task<T> extends LoopFuture<T> {
         waitingOn = lf;
         try {
             while (!lf.isDone() && !mustCancel) {
-                loop.carrier().park(this);
+                park();
             }
         } finally {
             waitingOn = null;
@@ -240,7 +255,7 @@ public final class Task<T> extends LoopFuture<T> {
         waitingOn = cf;
         try {
             while (!cf.isDone() && !mustCancel) {
-                loop.carrier().park(this);
+                park();
             }
         } finally {
             waitingOn = null;

@@ -67,7 +67,7 @@ public final class LeakCheckExtension implements BeforeEachCallback, AfterEachCa
     private static boolean isInfrastructure(Thread t) {
         String n = t.getName();
         return n.equals("loopbridge-cleaner") || n.startsWith("ForkJoinPool") || n.startsWith("surefire")
-                || n.equals("process reaper") || n.startsWith("junit-") || n.startsWith("Common-Cleaner")
+                || n.equals("process reaper") || n.startsWith("junit-") || n.startsWith("Common-Cleaner") || n.startsWith("Cleaner-")
                 || n.startsWith("VirtualThread-un") || n.startsWith("InnocuousThread")
                 || n.startsWith("Attach Listener") || n.startsWith("Read-Poller") || n.startsWith("Write-Poller");
     }

@@ -1,0 +1,170 @@
+package io.loopbridge;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Proxy;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Write an API once, asynchronously, and ship a synchronous face of it (the seeds'
+ * smartasync, done thread-safely). {@code SyncFacade.of(SyncApi.class, asyncImpl)} returns a
+ * proxy whose every method calls the same-named method of {@code asyncImpl} (same parameter
+ * types, returning a {@link CompletionStage} of the sync method's return type) and awaits
+ * the result by the one rule of {@link Async#await}: it suspends a calling task, blocks a
+ * plain thread, and refuses a loop thread with {@link BlockingOnLoopException}.
+ *
+ * <pre>{@code
+ * interface Users      { User find(long id) throws IOException; }
+ * class AsyncUsers     { CompletableFuture<User> find(long id) { ... } }
+ * Users users = SyncFacade.of(Users.class, new AsyncUsers());
+ * User u = users.find(42);   // from a plain thread, a test, or inside a task
+ * }</pre>
+ *
+ * <p>Exceptions come out unwrapped. Declare the checked exceptions callers should handle on
+ * the sync interface; one that is not declared arrives wrapped in
+ * {@link java.lang.reflect.UndeclaredThrowableException}, as for any JDK proxy. A missing or
+ * mismatched method fails when the facade is created, naming it.
+ *
+ * <p>The facade holds no mutable state: it is thread-safe, and one call can never affect
+ * another (the smartasync bug, where one async-context call left later sync callers with an
+ * un-run coroutine, cannot happen).
+ */
+public final class SyncFacade {
+    private SyncFacade() {
+    }
+
+    /** A sync face of {@code asyncImpl}, with no timeout. */
+    public static <S> S of(Class<S> syncInterface, Object asyncImpl) {
+        return of(syncInterface, asyncImpl, null);
+    }
+
+    /**
+     * A sync face of {@code asyncImpl} whose calls fail with
+     * {@link java.util.concurrent.TimeoutException} (cancelling the async call) after
+     * {@code timeout}; null for none.
+     */
+    public static <S> S of(Class<S> syncInterface, Object asyncImpl, Duration timeout) {
+        Objects.requireNonNull(syncInterface, "syncInterface");
+        Objects.requireNonNull(asyncImpl, "asyncImpl");
+        if (!syncInterface.isInterface()) {
+            throw new IllegalArgumentException(syncInterface.getName() + " is not an interface");
+        }
+        Map<Method, MethodHandle> targets = new HashMap<>();
+        for (Method m : syncInterface.getMethods()) {
+            if (Modifier.isStatic(m.getModifiers()) || m.isDefault()) {
+                continue;
+            }
+            targets.put(m, findAsync(m, asyncImpl));
+        }
+        long nanos = timeout == null ? -1 : timeout.toNanos();
+        InvocationHandler h = new Handler(targets, asyncImpl, nanos);
+        return syncInterface.cast(Proxy.newProxyInstance(syncInterface.getClassLoader(), new Class<?>[]{syncInterface}, h));
+    }
+
+    private static MethodHandle findAsync(Method m, Object impl) {
+        Method target;
+        try {
+            target = impl.getClass().getMethod(m.getName(), m.getParameterTypes());
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException("SyncFacade: " + impl.getClass().getName() + " has no public method "
+                    + m.getName() + describe(m.getParameterTypes()) + " for " + m.getDeclaringClass().getSimpleName()
+                    + "." + m.getName());
+        }
+        if (!CompletionStage.class.isAssignableFrom(target.getReturnType())) {
+            throw new IllegalArgumentException("SyncFacade: " + impl.getClass().getSimpleName() + "." + m.getName()
+                    + " returns " + target.getReturnType().getSimpleName() + ", not a CompletionStage");
+        }
+        Class<?> resultType = stageResultType(target.getGenericReturnType());
+        if (resultType != null && !returnCompatible(m.getReturnType(), resultType)) {
+            throw new IllegalArgumentException("SyncFacade: " + m.getDeclaringClass().getSimpleName() + "." + m.getName()
+                    + " returns " + m.getReturnType().getSimpleName() + " but " + impl.getClass().getSimpleName() + "."
+                    + m.getName() + " completes with " + resultType.getSimpleName());
+        }
+        try {
+            target.setAccessible(true);
+        } catch (RuntimeException ignored) {
+            // Public method of a public class: accessible anyway.
+        }
+        try {
+            MethodHandle mh = MethodHandles.lookup().unreflect(target);
+            return mh.asSpreader(1, Object[].class, m.getParameterCount())
+                    .asType(MethodType.methodType(Object.class, Object.class, Object[].class));
+        } catch (IllegalAccessException e) {
+            throw new IllegalArgumentException("SyncFacade: cannot access " + target + "; make its class public", e);
+        }
+    }
+
+    private static Class<?> stageResultType(Type t) {
+        if (t instanceof ParameterizedType p && p.getActualTypeArguments().length == 1) {
+            Type a = p.getActualTypeArguments()[0];
+            if (a instanceof Class<?> c) {
+                return c;
+            }
+            if (a instanceof ParameterizedType pa && pa.getRawType() instanceof Class<?> c) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    static boolean returnCompatible(Class<?> syncType, Class<?> resultType) {
+        if (syncType == void.class) {
+            return true; // the result, if any, is discarded
+        }
+        Class<?> boxed = MethodType.methodType(syncType).wrap().returnType();
+        return boxed.isAssignableFrom(resultType);
+    }
+
+    static String describe(Class<?>[] params) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < params.length; i++) {
+            sb.append(i == 0 ? "" : ", ").append(params[i].getSimpleName());
+        }
+        return sb.append(')').toString();
+    }
+
+    private record Handler(Map<Method, MethodHandle> targets, Object impl, long timeoutNanos) implements InvocationHandler {
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            MethodHandle mh = targets.get(method);
+            if (mh == null) {
+                return objectMethod(proxy, method, args, impl);
+            }
+            Scope s = Scope.CURRENT.get();
+            if (s == null || s.task == null) {
+                // Refuse before the async call starts anything we could not wait for.
+                Awaiting.checkMayBlock("SyncFacade call " + method.getName(), s);
+            }
+            Object[] a = args == null ? new Object[0] : args;
+            Object target = impl;
+            CompletionStage<?> stage = (CompletionStage<?>) (Object) mh.invokeExact(target, a);
+            if (stage == null) {
+                throw new IllegalStateException("SyncFacade: " + impl.getClass().getSimpleName() + "." + method.getName()
+                        + " returned null instead of a CompletionStage");
+            }
+            return timeoutNanos < 0 ? Async.await(stage) : Awaiting.awaitWithTimeout(stage, timeoutNanos, true);
+        }
+    }
+
+    static Object objectMethod(Object proxy, Method method, Object[] args, Object impl) throws Throwable {
+        if (method.isDefault()) {
+            return InvocationHandler.invokeDefault(proxy, method, args);
+        }
+        return switch (method.getName()) {
+            case "equals" -> proxy == args[0];
+            case "hashCode" -> System.identityHashCode(proxy);
+            case "toString" -> "Facade[" + impl + "]";
+            default -> throw new UnsupportedOperationException(method.toString());
+        };
+    }
+}

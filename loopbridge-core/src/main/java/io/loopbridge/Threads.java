@@ -1,0 +1,201 @@
+package io.loopbridge;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.MDC;
+
+/**
+ * Bridges between a loop and other threads (asyncio's threads.py and
+ * run_coroutine_threadsafe, anyio's to_thread): run blocking work off the loop and await it,
+ * or run a task on a loop from any thread.
+ *
+ * <p>Every hop carries the caller's {@link ContextVar} values and SLF4J MDC. This class is
+ * thread-safe.
+ */
+public final class Threads {
+    /** What happens to blocking work when the task awaiting it is cancelled. */
+    public enum CancelPolicy {
+        /** The task is cancelled at once; the work runs on to its end (asyncio's default). */
+        ABANDON,
+        /** As ABANDON, and the worker thread is interrupted. */
+        INTERRUPT
+    }
+
+    private Threads() {
+    }
+
+    /**
+     * Runs blocking {@code work} on a worker thread under the loop's default
+     * {@link CapacityLimiter} and awaits its result. Inside a task the task is suspended, so
+     * the loop keeps running; on a plain thread the work simply runs there; on a loop thread
+     * outside a task it is refused ({@link BlockingOnLoopException}).
+     */
+    public static <T> T toThread(Callable<T> work) throws Exception {
+        return toThread(work, null, CancelPolicy.ABANDON);
+    }
+
+    /** As {@link #toThread(Callable)}, under {@code limiter} (e.g. sized to a connection pool). */
+    public static <T> T toThread(Callable<T> work, CapacityLimiter limiter) throws Exception {
+        return toThread(work, limiter, CancelPolicy.ABANDON);
+    }
+
+    /**
+     * As {@link #toThread(Callable)}, with a limiter (null: the loop's default) and a
+     * cancellation policy. Whatever the policy, the permit is released only when the work has
+     * really finished.
+     */
+    public static <T> T toThread(Callable<T> work, CapacityLimiter limiter, CancelPolicy policy) throws Exception {
+        Objects.requireNonNull(work, "work");
+        Objects.requireNonNull(policy, "policy");
+        Scope s = Scope.CURRENT.get();
+        if (s == null || s.task == null) {
+            Awaiting.checkMayBlock("Threads.toThread", s);
+            if (limiter == null) {
+                return work.call();
+            }
+            limiter.acquire();
+            try {
+                return work.call();
+            } finally {
+                limiter.release();
+            }
+        }
+        SelectorEventLoop loop = s.loop;
+        CapacityLimiter lim = limiter != null ? limiter : loop.defaultLimiter();
+        lim.acquire();
+        LoopFuture<T> f = loop.createFuture();
+        AtomicReference<Thread> worker = policy == CancelPolicy.INTERRUPT ? new AtomicReference<>() : null;
+        Runnable job = carryContext(s.context, () -> {
+            if (worker != null) {
+                worker.set(Thread.currentThread());
+            }
+            try {
+                f.complete(work.call());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            } finally {
+                if (worker != null) {
+                    worker.set(null);
+                    Thread.interrupted();
+                }
+                lim.release();
+            }
+        });
+        try {
+            loop.defaultExecutor().execute(job);
+        } catch (RuntimeException e) {
+            lim.release();
+            throw e;
+        }
+        try {
+            return s.task.await(f);
+        } catch (CancelledException | java.util.concurrent.TimeoutException e) {
+            if (worker != null) {
+                Thread w = worker.get();
+                if (w != null) {
+                    w.interrupt();
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Runs {@code work} on {@code executor} (e.g. a ForkJoinPool for CPU-bound work) and awaits it. */
+    public static <T> T runInExecutor(Executor executor, Callable<T> work) throws Exception {
+        Objects.requireNonNull(executor, "executor");
+        Scope s = Scope.CURRENT.get();
+        if (s == null || s.task == null) {
+            Awaiting.checkMayBlock("Threads.runInExecutor", s);
+            return Awaiting.block(CompletableFuture.supplyAsync(() -> {
+                try {
+                    return work.call();
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, executor), -1);
+        }
+        return s.task.await(s.loop.runInExecutor(executor, work));
+    }
+
+    /**
+     * asyncio.run_coroutine_threadsafe: runs {@code body} as a task of {@code loop} (from any
+     * thread) in a copy of the caller's context, and returns a future of its outcome.
+     *
+     * <p>{@code cancel()} on the returned future cancels the task; the future reports
+     * cancelled only once the task has actually finished its cleanup (so, unlike a plain
+     * {@code Future}, {@code isDone()} may stay false for a moment after {@code cancel}
+     * returned true; if the task swallows the cancellation, the future gets its result).
+     * {@code get()}/{@code join()} follow the one rule: on a loop thread they throw
+     * {@link BlockingOnLoopException}; inside a task they suspend it.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException if the loop is closed
+     */
+    public static <T> CompletableFuture<T> runCoroutineThreadsafe(Callable<T> body, EventLoop loop) {
+        Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(loop, "loop");
+        ThreadsafeFuture<T> out = new ThreadsafeFuture<>(loop);
+        Runnable start = carryMdc(() -> {
+            Task<T> task;
+            try {
+                task = ((SelectorEventLoop) loop).createTask(body);
+            } catch (RuntimeException e) {
+                // The loop began closing after accepting this callback.
+                out.completeExceptionally(new java.util.concurrent.RejectedExecutionException(e.getMessage(), e));
+                return;
+            }
+            out.start(task);
+        });
+        loop.callSoonThreadsafe(start);
+        return out;
+    }
+
+    /** Wraps {@code r} to run with {@code ctx} and the caller's MDC on whatever thread runs it. */
+    static Runnable carryContext(Context ctx, Runnable r) {
+        Map<String, String> mdc = MDC.getCopyOfContextMap();
+        return () -> {
+            Scope prev = Scope.CURRENT.get();
+            Scope.CURRENT.set(new Scope(null, null, ctx));
+            Map<String, String> prevMdc = MDC.getCopyOfContextMap();
+            setMdc(mdc);
+            try {
+                r.run();
+            } finally {
+                setMdc(prevMdc);
+                if (prev == null) {
+                    Scope.CURRENT.remove();
+                } else {
+                    Scope.CURRENT.set(prev);
+                }
+            }
+        };
+    }
+
+    /** Wraps {@code r} to run with the caller's MDC (ContextVars travel with loop callbacks already). */
+    static Runnable carryMdc(Runnable r) {
+        Map<String, String> mdc = MDC.getCopyOfContextMap();
+        if (mdc == null || mdc.isEmpty()) {
+            return r;
+        }
+        return () -> {
+            Map<String, String> prev = MDC.getCopyOfContextMap();
+            setMdc(mdc);
+            try {
+                r.run();
+            } finally {
+                setMdc(prev);
+            }
+        };
+    }
+
+    private static void setMdc(Map<String, String> mdc) {
+        if (mdc == null) {
+            MDC.clear();
+        } else {
+            MDC.setContextMap(mdc);
+        }
+    }
+}
