@@ -25,6 +25,8 @@ import java.util.concurrent.CompletionStage;
  * <p>The facade holds no mutable state and is thread-safe.
  */
 public final class AsyncFacade {
+    private static final java.util.concurrent.ThreadFactory WORKERS =
+            io.loopbridge.internal.VirtualThreads.defaultSchedulerFactory("async-facade-");
     private AsyncFacade() {
     }
 
@@ -101,13 +103,13 @@ public final class AsyncFacade {
                     + " running event loop; call it from a task, or declare CompletionStage/CompletableFuture");
         }
         CompletableFuture<Object> cf = new CompletableFuture<>();
-        Thread.ofVirtual().start(Threads.carryContext(Scope.currentContext(), () -> {
+        WORKERS.newThread(Threads.carryContext(Scope.currentContext(), () -> {
             try {
                 cf.complete(work.call());
             } catch (Throwable e) {
                 cf.completeExceptionally(e);
             }
-        }));
+        })).start();
         return cf;
     }
 }

@@ -35,13 +35,20 @@ final class BlockedLoopWatchdog {
 
     private static void scan() {
         while (true) {
+            synchronized (BlockedLoopWatchdog.class) {
+                if (LOOPS.isEmpty()) {
+                    // Nothing to watch: end, and let the next watch() start a new thread.
+                    thread = null;
+                    return;
+                }
+            }
             long minThreshold = Long.MAX_VALUE;
             for (SelectorEventLoop loop : LOOPS) {
                 minThreshold = Math.min(minThreshold, loop.blockedThresholdNanos());
                 check(loop);
             }
-            long period = minThreshold == Long.MAX_VALUE ? TimeUnit.SECONDS.toNanos(1)
-                    : Math.max(TimeUnit.MILLISECONDS.toNanos(5), minThreshold / 4);
+            long period = minThreshold == Long.MAX_VALUE ? TimeUnit.MILLISECONDS.toNanos(100)
+                    : Math.min(TimeUnit.MILLISECONDS.toNanos(100), Math.max(TimeUnit.MILLISECONDS.toNanos(5), minThreshold / 4));
             LockSupport.parkNanos(period);
         }
     }

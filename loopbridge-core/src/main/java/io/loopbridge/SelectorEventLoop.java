@@ -393,8 +393,9 @@ final class SelectorEventLoop implements EventLoop {
             if (state.compareTo(State.CLOSING) >= 0) {
                 throw new RejectedExecutionException("event loop '" + name + "' is closed; its default executor is gone");
             }
+            // Not Thread.ofVirtual(): started from a FAST task, it would inherit the loop as scheduler.
             ownedExecutor = Executors.newThreadPerTaskExecutor(
-                    Thread.ofVirtual().name(name + "-worker-", 0).factory());
+                    io.loopbridge.internal.VirtualThreads.defaultSchedulerFactory(name + "-worker-"));
         }
         return ownedExecutor;
     }

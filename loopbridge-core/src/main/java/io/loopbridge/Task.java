@@ -29,8 +29,13 @@ public final class Task<T> extends LoopFuture<T> {
         Exception cancellationRaised(Task<?> task);
     }
 
+    private static final boolean MDC_ACTIVE =
+            !(org.slf4j.MDC.getMDCAdapter() instanceof org.slf4j.helpers.NOPMDCAdapter);
+
     private final String name;
     private final Callable<T> body;
+    /** The creator's SLF4J MDC, installed in the task's thread (null when empty or no MDC). */
+    private final java.util.Map<String, String> mdc;
     final Scope scope;
     Thread thread;
     int registryIndex = -1;
@@ -53,6 +58,7 @@ public final class Task<T> extends LoopFuture<T> {
         this.name = name;
         this.body = body;
         this.scope = new Scope(loop, this, context);
+        this.mdc = MDC_ACTIVE ? org.slf4j.MDC.getCopyOfContextMap() : null;
     }
 
     /** The task running on this thread, if any. */
@@ -155,6 +161,9 @@ public final class Task<T> extends LoopFuture<T> {
 
     void runBody() {
         Scope.CURRENT.set(scope);
+        if (mdc != null && !mdc.isEmpty()) {
+            org.slf4j.MDC.setContextMap(mdc);
+        }
         markRunning(true);
         try {
             if (mustCancel) {

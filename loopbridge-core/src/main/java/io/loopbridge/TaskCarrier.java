@@ -79,13 +79,16 @@ abstract sealed class TaskCarrier {
      */
     static final class Portable extends TaskCarrier {
 
+        private static final java.util.concurrent.ThreadFactory THREADS =
+                io.loopbridge.internal.VirtualThreads.defaultSchedulerFactory("task-");
+
         Portable(SelectorEventLoop loop) {
             super(loop);
         }
 
         @Override
         void start(Task<?> t) {
-            t.thread = Thread.ofVirtual().unstarted(t::runBody);
+            t.thread = THREADS.newThread(t::runBody);
             loop.scheduleInternal(new Callback(() -> step(t), null));
         }
 
@@ -129,7 +132,10 @@ abstract sealed class TaskCarrier {
 
         @Override
         void finished(Task<?> t) {
-            handBack(t);
+            Thread waiter = t.batonReturn;
+            t.batonReturn = null; // a finished task must not keep the loop thread reachable
+            t.baton = false;
+            LockSupport.unpark(waiter);
         }
 
         private static void handBack(Task<?> t) {

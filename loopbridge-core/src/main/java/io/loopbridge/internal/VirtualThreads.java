@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 public final class VirtualThreads {
     private static final MethodHandle BUILDER;
     private static final String UNAVAILABLE_REASON;
+    private static final Executor DEFAULT_SCHEDULER;
 
     static {
         MethodHandle mh = null;
@@ -29,6 +30,27 @@ public final class VirtualThreads {
         }
         BUILDER = mh;
         UNAVAILABLE_REASON = reason;
+        Executor def = null;
+        if (mh != null) {
+            try {
+                var f = Class.forName("java.lang.VirtualThread").getDeclaredField("DEFAULT_SCHEDULER");
+                f.setAccessible(true);
+                def = (Executor) f.get(null);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                def = null;
+            }
+        }
+        DEFAULT_SCHEDULER = def;
+    }
+
+    /**
+     * A factory of virtual threads on the JDK's default scheduler, whatever thread calls it.
+     * Needed because a virtual thread started by a virtual thread inherits its parent's
+     * scheduler: a worker started from a FAST-mode task would otherwise run on the loop thread.
+     */
+    public static java.util.concurrent.ThreadFactory defaultSchedulerFactory(String namePrefix) {
+        Thread.Builder.OfVirtual b = DEFAULT_SCHEDULER != null ? builder(DEFAULT_SCHEDULER) : Thread.ofVirtual();
+        return b.name(namePrefix, 0).factory();
     }
 
     private VirtualThreads() {

@@ -37,6 +37,9 @@ public final class Wakeup {
     /** Loop thread: it is awake again (or decided not to sleep). */
     public void awake() {
         state.lazySet(AWAKE);
+        // Do not keep the thread reachable from the loop (a per-thread loop is closed when its thread is collected).
+        // A producer that still reads it after winning the CAS finds the loop awake anyway.
+        sleeper = null;
     }
 
     /** Any thread: wake the loop if it sleeps or is about to. Never throws. */
@@ -44,7 +47,10 @@ public final class Wakeup {
         int s = state.get();
         if (s != AWAKE && state.compareAndSet(s, AWAKE)) {
             if (s == PARKED) {
-                LockSupport.unpark(sleeper);
+                Thread t = sleeper;
+                if (t != null) {
+                    LockSupport.unpark(t);
+                }
             } else {
                 Selector sel = selector;
                 if (sel != null) {

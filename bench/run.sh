@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Runs one benchmark set: its JMH benchmarks (loopbridge and the JVM anchors, one run) and
+# the matching Python asyncio baselines, then prints a Markdown table side by side.
+#
+#   bench/run.sh SET [extra JMH args]      e.g. bench/run.sh cst -p producers=4 -i 10
+#
+# Sets are listed in bench/sets.py. Output: bench-results/SET.json (JMH),
+# bench-results/SET.python.txt (baselines), bench-results/SET.md (the table).
+# Environment: PY_SCALE (iteration scale of the Python scripts, default 1),
+# BENCH_REBUILD=1 (rebuild the jar even if it looks current).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+JAR=loopbridge-bench/target/loopbridge-bench.jar
+ANCHORS=../shared/anchors/python         # relative to the repo root
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+[[ $# -ge 1 ]] || die "usage: bench/run.sh SET [extra JMH args]   (sets: $(python3 -c 'import sys; sys.path.insert(0, "bench"); from sets import SETS; print(" ".join(SETS))'))"
+SET="$1"; shift
+INCLUDE="$(python3 bench/report.py include "$SET")" || die "unknown set '$SET'"
+mapfile -t SCRIPTS < <(python3 bench/report.py scripts "$SET")
+
+# --- a JDK 21+: JAVA_HOME if it is one, else the newest under /usr/lib/jvm and ~/.jdks ----
+java_feature() {   # prints the feature release of JDK home $1 (8, 17, 21, 25, ...) or nothing
+  [[ -x "$1/bin/java" ]] || return 0
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 |
+    sed -n 's/^ *java\.specification\.version = \(1\.\)\{0,1\}\([0-9]*\).*/\2/p' | head -n1
+}
+find_jdk() {
+  local v best="" best_v=0 home
+  if [[ -n "${JAVA_HOME:-}" ]]; then
+    v="$(java_feature "$JAVA_HOME")"
+    if [[ -n "$v" && "$v" -ge 21 ]]; then echo "$JAVA_HOME"; return; fi
+    echo "run.sh: JAVA_HOME=$JAVA_HOME is not a JDK 21+; looking elsewhere" >&2
+  fi
+  for home in /usr/lib/jvm/* "$HOME"/.jdks/*; do
+    [[ -d "$home" ]] || continue
+    v="$(java_feature "$home")"
+    if [[ -n "$v" && "$v" -gt "$best_v" ]]; then best="$home"; best_v="$v"; fi
+  done
+  [[ "$best_v" -ge 21 ]] || return 1
+  echo "$best"
+}
+JDK="$(find_jdk)" || die "no JDK 21+ found: set JAVA_HOME, or install one under /usr/lib/jvm or ~/.jdks"
+JAVA="$JDK/bin/java"
+
+# --- the JMH jar, rebuilt when a source or pom is newer than it --------------------------
+if [[ "${BENCH_REBUILD:-0}" == 1 || ! -f "$JAR" ]] ||
+   [[ -n "$(find pom.xml loopbridge-core loopbridge-bench -newer "$JAR" \
+            \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) \
+            -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
+  echo "== building $JAR"
+  mvn -B -q -pl loopbridge-bench -am package -DskipTests
+fi
+[[ -f "$JAR" ]] || die "build produced no $JAR"
+
+mkdir -p bench-results
+JSON="bench-results/$SET.json"
+PYOUT="bench-results/$SET.python.txt"
+rm -f "$JSON" "$PYOUT"
+
+echo "== JMH set '$SET' on $("$JAVA" -version 2>&1 | head -n1) ($JDK), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+# -foe: a benchmark that throws (lost or reordered callbacks) fails the whole run.
+"$JAVA" -jar "$JAR" "$INCLUDE" -foe true -rf json -rff "$JSON" "$@" ||
+  die "JMH failed (see above); no table for set '$SET'"
+
+PY_FAILED=0
+if [[ ${#SCRIPTS[@]} -eq 0 ]]; then
+  :
+elif [[ ! -d "$ANCHORS" ]]; then
+  echo "== $ANCHORS is absent: skipping the Python asyncio baselines"
+else
+  echo "== Python asyncio baselines ($(python3 --version 2>&1)), scale ${PY_SCALE:-1}"
+  for s in "${SCRIPTS[@]}"; do
+    echo "# $s" | tee -a "$PYOUT"
+    if ! python3 "$ANCHORS/$s" "${PY_SCALE:-1}" 2>&1 | tee -a "$PYOUT"; then
+      echo "run.sh: baseline $s FAILED" >&2
+      PY_FAILED=1
+    fi
+  done
+fi
+
+echo
+echo "== set '$SET': loopbridge vs anchors (JMH: $JSON; python: ${PYOUT})"
+python3 bench/report.py table "$SET" "$JSON" "$PYOUT" | tee "bench-results/$SET.md"
+exit "$PY_FAILED"

@@ -1,0 +1,142 @@
+package io.loopbridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class EventThreadTest {
+
+    @Test
+    void submitCallAndADoneCallback() throws Exception {
+        List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
+        EventThread et = new EventThread("et-basic").start();
+        et.addDoneCallback(() -> log.add("stopped on " + Thread.currentThread().getName()));
+        assertThat(et.thread().isDaemon()).isFalse();
+        CompletableFuture<String> f = et.submit(() -> {
+            Async.sleep(Duration.ofMillis(1));
+            return "from " + Thread.currentThread().isVirtual();
+        });
+        assertThat(f.get()).isEqualTo("from true");
+        assertThat(et.call(() -> EventLoop.current() == et.loop())).isTrue();
+        assertThatThrownBy(() -> et.call(() -> {
+            throw new IOException("unwrapped");
+        })).isInstanceOf(IOException.class).hasMessage("unwrapped");
+        et.close();
+        et.close(); // idempotent
+        assertThat(log).containsExactly("stopped on et-basic");
+        assertThatThrownBy(() -> et.submit(() -> 1)).isInstanceOf(RejectedExecutionException.class)
+                .hasMessageContaining("et-basic").hasMessageContaining("closed");
+        AtomicInteger late = new AtomicInteger();
+        et.addDoneCallback(late::incrementAndGet);
+        assertThat(late).hasValue(1);
+    }
+
+    @Test
+    void closeGivesRunningTasksTheirGracePeriodThenCancelsTheRest() throws Exception {
+        EventThread et = new EventThread("et-grace").start();
+        CountDownLatch started = new CountDownLatch(2);
+        CompletableFuture<String> quick = et.submit(() -> {
+            started.countDown();
+            Async.sleep(Duration.ofMillis(20));
+            return "finished in grace";
+        });
+        CompletableFuture<String> endless = et.submit(() -> {
+            started.countDown();
+            Async.await(EventLoop.current().createFuture());
+            return "never";
+        });
+        started.await();
+        et.close(Duration.ofMillis(200));
+        assertThat(quick.get()).isEqualTo("finished in grace");
+        assertThatThrownBy(endless::get).isInstanceOf(java.util.concurrent.CancellationException.class);
+        assertThat(et.thread().isAlive()).isFalse();
+    }
+
+    @Test
+    void closeWhileTenThousandSubmissionsAreInFlightFromFourThreads() throws Exception {
+        EventThread et = new EventThread("et-flood").start();
+        int threads = 4;
+        int each = 2_500;
+        List<CompletableFuture<Integer>> futures = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger rejectedAtSubmit = new AtomicInteger();
+        CountDownLatch halfway = new CountDownLatch(threads);
+        List<Thread> producers = new ArrayList<>();
+        for (int p = 0; p < threads; p++) {
+            producers.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < each; i++) {
+                    if (i == each / 2) {
+                        halfway.countDown();
+                    }
+                    int n = i;
+                    try {
+                        futures.add(et.submit(() -> {
+                            Async.sleep(Duration.ofMillis(n % 3));
+                            return n;
+                        }));
+                    } catch (RejectedExecutionException e) {
+                        rejectedAtSubmit.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        halfway.await();
+        long t0 = System.nanoTime();
+        et.close(Duration.ofMillis(500));
+        long closeMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        for (Thread t : producers) {
+            t.join();
+        }
+        int done = 0;
+        int cancelledOrRejected = 0;
+        for (CompletableFuture<Integer> f : futures) {
+            try {
+                f.get(10, TimeUnit.SECONDS);
+                done++;
+            } catch (ExecutionException e) {
+                assertThat(e.getCause()).isInstanceOfAny(RejectedExecutionException.class, CancelledException.class);
+                cancelledOrRejected++;
+            } catch (java.util.concurrent.CancellationException e) {
+                cancelledOrRejected++;
+            }
+        }
+        assertThat(done + cancelledOrRejected + rejectedAtSubmit.get()).isEqualTo(threads * each);
+        assertThat(closeMs).as("close bounded by its grace period plus a margin").isLessThan(500 + 5_000);
+        assertThat(et.thread().isAlive()).isFalse();
+    }
+
+    @Test
+    void closingFromItsOwnLoopFailsClearly() throws Exception {
+        try (EventThread et = new EventThread("et-self").start()) {
+            assertThatThrownBy(() -> et.call(() -> {
+                et.close();
+                return null;
+            })).isInstanceOf(IllegalStateException.class).hasMessageContaining("its own loop");
+        }
+    }
+
+    @Test
+    void callFromATaskOfItsOwnLoopRunsInline() throws Exception {
+        try (EventThread et = new EventThread("et-inline").start()) {
+            assertThat(et.submit(() -> et.call(() -> Task.current().isPresent() ? "inline" : "?")).get())
+                    .isEqualTo("inline");
+        }
+    }
+
+    @Test
+    void startTwiceIsRefused() {
+        try (EventThread et = new EventThread("et-twice").start()) {
+            assertThatThrownBy(et::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.loopbridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class SyncFacadeTest {
+
+    public interface Accounts {
+        long balance(String id) throws IOException;
+
+        void deposit(String id, long amount);
+
+        default String describe(String id) throws IOException {
+            return id + "=" + balance(id);
+        }
+    }
+
+    /** The async implementation: every call really awaits (sleeps on the loop when it has one). */
+    public static final class AsyncAccounts {
+        final AtomicInteger calls = new AtomicInteger();
+
+        public CompletionStage<Long> balance(String id) {
+            calls.incrementAndGet();
+            if (id.equals("missing")) {
+                return CompletableFuture.failedFuture(new IOException("no account " + id));
+            }
+            return CompletableFuture.supplyAsync(() -> (long) id.length());
+        }
+
+        public CompletableFuture<Void> deposit(String id, long amount) {
+            calls.incrementAndGet();
+            return CompletableFuture.completedFuture(null);
+        }
+
+        public CompletableFuture<Long> slow(String id) {
+            return new CompletableFuture<>();
+        }
+    }
+
+    @Test
+    void callsFromAPlainThreadAndFromATask() throws Exception {
+        AsyncAccounts impl = new AsyncAccounts();
+        Accounts accounts = SyncFacade.of(Accounts.class, impl);
+        assertThat(accounts.balance("abc")).isEqualTo(3);
+        accounts.deposit("abc", 5);
+        assertThat(accounts.describe("ab")).isEqualTo("ab=2");
+        try (EventLoop loop = EventLoop.create()) {
+            assertThat(loop.runUntilComplete(() -> accounts.balance("abcd"))).isEqualTo(4);
+        }
+        assertThat(impl.calls).hasValue(4);
+    }
+
+    @Test
+    void theOriginalExceptionComesOut() {
+        Accounts accounts = SyncFacade.of(Accounts.class, new AsyncAccounts());
+        assertThatThrownBy(() -> accounts.balance("missing")).isInstanceOf(IOException.class).hasMessage("no account missing");
+    }
+
+    public interface Slow {
+        long slow(String id);
+    }
+
+    @Test
+    void aDefaultTimeoutCancelsTheCall() {
+        Slow s = SyncFacade.of(Slow.class, new AsyncAccounts(), Duration.ofMillis(20));
+        assertThatThrownBy(() -> s.slow("x")).isInstanceOf(java.lang.reflect.UndeclaredThrowableException.class)
+                .cause().isInstanceOf(TimeoutException.class);
+    }
+
+    public interface Missing {
+        long withdraw(String id);
+    }
+
+    public interface Mismatched {
+        String balance(String id);
+    }
+
+    @Test
+    void aMissingOrMismatchedMethodFailsAtCreationNamingIt() {
+        assertThatThrownBy(() -> SyncFacade.of(Missing.class, new AsyncAccounts()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("withdraw");
+        assertThatThrownBy(() -> SyncFacade.of(Mismatched.class, new AsyncAccounts()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("balance").hasMessageContaining("Long");
+    }
+
+    /**
+     * The seeds' smartasync bug: after one call from an async context, sync callers in other
+     * threads got an un-run coroutine. Here a call from a task comes first, then eight threads
+     * call at once, many times: every one gets a real result.
+     */
+    @Test
+    void callsFromAsyncContextsNeverLeakIntoOtherThreads() throws Exception {
+        AsyncAccounts impl = new AsyncAccounts();
+        Accounts accounts = SyncFacade.of(Accounts.class, impl);
+        try (EventLoop loop = EventLoop.create()) {
+            assertThat(loop.runUntilComplete(() -> accounts.balance("task"))).isEqualTo(4);
+        }
+        int threads = 8;
+        int calls = 500;
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> ts = new ArrayList<>();
+        AtomicInteger correct = new AtomicInteger();
+        for (int i = 0; i < threads; i++) {
+            String id = "x".repeat(i + 1);
+            ts.add(Thread.ofPlatform().start(() -> {
+                try {
+                    go.await();
+                    for (int c = 0; c < calls; c++) {
+                        if (accounts.balance(id) == id.length()) {
+                            correct.incrementAndGet();
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        go.countDown();
+        for (Thread t : ts) {
+            t.join();
+        }
+        assertThat(correct).hasValue(threads * calls);
+        assertThat(impl.calls).hasValue(threads * calls + 1);
+    }
+
+    // ------------------------------------------------------------------ AsyncFacade
+
+    public interface AsyncStore {
+        CompletionStage<String> load(String key);
+
+        CompletableFuture<Void> save(String key, String value);
+
+        LoopFuture<Integer> size();
+    }
+
+    public static final class BlockingStore {
+        final java.util.Map<String, String> map = new java.util.concurrent.ConcurrentHashMap<>();
+
+        public String load(String key) throws IOException {
+            String v = map.get(key);
+            if (v == null) {
+                throw new IOException("no " + key);
+            }
+            return v + " on " + (Thread.currentThread().isVirtual() ? "worker" : "?");
+        }
+
+        public void save(String key, String value) {
+            map.put(key, value);
+        }
+
+        public Integer size() {
+            return map.size();
+        }
+    }
+
+    @Test
+    void anAsyncFacadeRunsTheBlockingImplementationOffTheLoop() throws Exception {
+        AsyncStore store = AsyncFacade.of(AsyncStore.class, new BlockingStore());
+        try (EventLoop loop = EventLoop.create()) {
+            String r = loop.runUntilComplete(() -> {
+                Async.await(store.save("k", "v"));
+                int n = Async.await(store.size());
+                return Async.await(store.load("k")) + " size " + n;
+            });
+            assertThat(r).isEqualTo("v on worker size 1");
+            assertThatThrownBy(() -> loop.runUntilComplete(() -> Async.await(store.load("nope"))))
+                    .isInstanceOf(IOException.class).hasMessage("no nope");
+        }
+        assertThat(Async.await(store.load("k"))).isEqualTo("v on worker");
+        assertThatThrownBy(store::size).isInstanceOf(IllegalStateException.class).hasMessageContaining("LoopFuture");
+    }
+}
