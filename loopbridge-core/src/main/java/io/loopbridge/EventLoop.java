@@ -178,9 +178,23 @@ public interface EventLoop extends Executor, AutoCloseable {
         TaskMode taskMode;
         Executor defaultExecutor;
         int defaultThreadLimit = 40;
+        Duration idleSpin = Duration.ofNanos(Long.getLong("loopbridge.idleSpinNanos", 20_000));
         Duration blockedLoopThreshold;
 
         Builder() {
+        }
+
+        /**
+         * How long an idle loop polls for cross-thread work before it sleeps (default 20 µs;
+         * also {@code -Dloopbridge.idleSpinNanos}). A short spin saves the wake-up system call
+         * when replies arrive quickly; zero turns it off.
+         */
+        public Builder idleSpin(Duration spin) {
+            if (spin.isNegative()) {
+                throw new IllegalArgumentException("idleSpin must not be negative: " + spin);
+            }
+            this.idleSpin = spin;
+            return this;
         }
 
         /** Permits of the loop's default {@link CapacityLimiter} for {@code Threads.toThread} (default 40). */

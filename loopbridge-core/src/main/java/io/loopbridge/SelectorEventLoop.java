@@ -51,6 +51,7 @@ final class SelectorEventLoop implements EventLoop {
     private final String name;
     private final boolean debug;
     private final long slowCallbackNanos;
+    private final long idleSpinNanos;
     private final LoopClock clock;
     private final VirtualClock virtualClock;
     private final Runnable clockListener;
@@ -92,6 +93,7 @@ final class SelectorEventLoop implements EventLoop {
         this.name = b.name != null ? b.name : "loop-" + LOOP_IDS.incrementAndGet();
         this.debug = b.debug;
         this.slowCallbackNanos = b.slowCallbackDuration.toNanos();
+        this.idleSpinNanos = b.idleSpin.toNanos();
         this.clock = b.clock;
         this.virtualClock = b.clock instanceof VirtualClock vc ? vc : null;
         this.clockListener = virtualClock != null ? wakeup::wake : null;
@@ -263,7 +265,7 @@ final class SelectorEventLoop implements EventLoop {
         Objects.requireNonNull(callback, "callback");
         checkConfined("callAt");
         checkOpen("callAt");
-        Callback cb = new Callback(callback, Scope.currentContext(), this, deadlineNanos);
+        TimerCallback cb = new TimerCallback(callback, Scope.currentContext(), this, deadlineNanos);
         timers.add(cb);
         return cb;
     }
@@ -272,7 +274,7 @@ final class SelectorEventLoop implements EventLoop {
         return timers.size();
     }
 
-    void timerCancelled(Callback cb) {
+    void timerCancelled(TimerCallback cb) {
         if (inLoop() || thread == null) {
             timers.onCancel();
         }
@@ -501,7 +503,7 @@ final class SelectorEventLoop implements EventLoop {
         if (!ready.isEmpty() || stopping) {
             timeout = 0;
         } else {
-            Callback next = timers.peek();
+            TimerCallback next = timers.peek();
             timeout = next == null ? -1 : Math.max(0, next.when - clock.nanoTime());
         }
         if (timeout != 0) {
@@ -515,7 +517,7 @@ final class SelectorEventLoop implements EventLoop {
         }
         if (timers.size() > 0) {
             long now = clock.nanoTime();
-            Callback t;
+            TimerCallback t;
             while ((t = timers.peek()) != null && t.when - now <= 0) {
                 ready.add(timers.poll());
             }
@@ -526,6 +528,9 @@ final class SelectorEventLoop implements EventLoop {
     }
 
     private void sleep(long timeoutNanos) {
+        if (idleSpinNanos > 0 && virtualClock == null && spinForWork(timeoutNanos)) {
+            return;
+        }
         wakeup.prepareToSleep(thread, selector);
         try {
             if (!incoming.isEmpty() || stopping) {
@@ -549,6 +554,19 @@ final class SelectorEventLoop implements EventLoop {
         } finally {
             wakeup.awake();
         }
+    }
+
+    /** Polls briefly for cross-thread work before a real sleep; true if some arrived. */
+    private boolean spinForWork(long timeoutNanos) {
+        long spin = timeoutNanos < 0 ? idleSpinNanos : Math.min(idleSpinNanos, timeoutNanos);
+        long end = System.nanoTime() + spin;
+        do {
+            if (!incoming.isEmpty()) {
+                return true;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() - end < 0);
+        return false;
     }
 
     private void select(long millis) {
@@ -864,7 +882,7 @@ final class SelectorEventLoop implements EventLoop {
             }
             if (ready.isEmpty()) {
                 // Tasks are finishing elsewhere (a worker thread, a timer): wait for their wake-up.
-                Callback next = timers.peek();
+                TimerCallback next = timers.peek();
                 long wait = next == null ? TimeUnit.MILLISECONDS.toNanos(10) : Math.max(0, next.when - clock.nanoTime());
                 if (virtualClock != null && next != null) {
                     virtualClock.advanceTo(next.when);
@@ -878,7 +896,7 @@ final class SelectorEventLoop implements EventLoop {
                     wakeup.awake();
                 }
                 long now = clock.nanoTime();
-                Callback t;
+                TimerCallback t;
                 while ((t = timers.peek()) != null && t.when - now <= 0) {
                     ready.add(timers.poll());
                 }

@@ -12,7 +12,7 @@ import java.util.Arrays;
  */
 final class TimerHeap {
     private static final int MIN_COMPACT = 100;
-    private Callback[] heap = new Callback[16];
+    private TimerCallback[] heap = new TimerCallback[16];
     private int size;
     private long nextSeq;
     /** Cancelled entries still in the heap (approximate when cancels race from other threads). */
@@ -22,7 +22,7 @@ final class TimerHeap {
         return size;
     }
 
-    void add(Callback c) {
+    void add(TimerCallback c) {
         c.seq = nextSeq++;
         if (size == heap.length) {
             heap = Arrays.copyOf(heap, size * 2);
@@ -33,7 +33,7 @@ final class TimerHeap {
     }
 
     /** The earliest timer, cancelled ones dropped first; null when none. */
-    Callback peek() {
+    TimerCallback peek() {
         while (size > 0 && heap[0].isCancelled()) {
             removeTop();
             cancelled = Math.max(0, cancelled - 1);
@@ -41,8 +41,8 @@ final class TimerHeap {
         return size == 0 ? null : heap[0];
     }
 
-    Callback poll() {
-        Callback c = peek();
+    TimerCallback poll() {
+        TimerCallback c = peek();
         if (c != null) {
             removeTop();
         }
@@ -59,7 +59,7 @@ final class TimerHeap {
     private void compact() {
         int n = 0;
         for (int i = 0; i < size; i++) {
-            Callback c = heap[i];
+            TimerCallback c = heap[i];
             if (!c.isCancelled()) {
                 heap[n++] = c;
             } else {
@@ -81,7 +81,7 @@ final class TimerHeap {
     }
 
     private void removeTop() {
-        Callback top = heap[0];
+        TimerCallback top = heap[0];
         top.heapIndex = -1;
         size--;
         if (size > 0) {
@@ -94,15 +94,15 @@ final class TimerHeap {
         }
     }
 
-    private static boolean less(Callback a, Callback b) {
+    private static boolean less(TimerCallback a, TimerCallback b) {
         return a.when != b.when ? a.when - b.when < 0 : a.seq < b.seq;
     }
 
     private void siftUp(int i) {
-        Callback c = heap[i];
+        TimerCallback c = heap[i];
         while (i > 0) {
             int p = (i - 1) >>> 1;
-            Callback pc = heap[p];
+            TimerCallback pc = heap[p];
             if (!less(c, pc)) {
                 break;
             }
@@ -115,7 +115,7 @@ final class TimerHeap {
     }
 
     private void siftDown(int i) {
-        Callback c = heap[i];
+        TimerCallback c = heap[i];
         int half = size >>> 1;
         while (i < half) {
             int l = 2 * i + 1;
