@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Runs one benchmark set: its JMH benchmarks (loopbridge and the JVM anchors, one run) and
-# the matching Python asyncio baselines, then prints a Markdown table side by side.
+# Runs one benchmark set: its JMH benchmarks (loopbridge and the JVM anchors, one run), its
+# JVM main classes (what JMH cannot measure: memory, latency percentiles), and the matching
+# Python asyncio baselines, then prints a Markdown table side by side.
 #
 #   bench/run.sh SET [extra JMH args]      e.g. bench/run.sh cst -p producers=4 -i 10
 #
 # Sets are listed in bench/sets.py. Output: bench-results/SET.json (JMH),
-# bench-results/SET.python.txt (baselines), bench-results/SET.md (the table).
-# Environment: PY_SCALE (iteration scale of the Python scripts, default 1),
-# BENCH_REBUILD=1 (rebuild the jar even if it looks current).
+# bench-results/SET.mains.txt (JVM mains), bench-results/SET.python.txt (baselines),
+# bench-results/SET.md (the table).
+# Environment: PY_SCALE (iteration scale of the Python scripts, default 1), MAIN_SCALE
+# (iteration scale of the JVM mains, default 1), BENCH_REBUILD=1 (rebuild the jar even if it
+# looks current), SKIP_JMH=1 / SKIP_MAINS=1 / SKIP_PY=1 (leave that part out, e.g. to check
+# one part quickly; the table shows what was run).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +25,7 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 SET="$1"; shift
 INCLUDE="$(python3 bench/report.py include "$SET")" || die "unknown set '$SET'"
 mapfile -t SCRIPTS < <(python3 bench/report.py scripts "$SET")
+mapfile -t MAINS < <(python3 bench/report.py mains "$SET")
 
 # --- a JDK 21+: JAVA_HOME if it is one, else the newest under /usr/lib/jvm and ~/.jdks ----
 java_feature() {   # prints the feature release of JDK home $1 (8, 17, 21, 25, ...) or nothing
@@ -52,23 +57,45 @@ if [[ "${BENCH_REBUILD:-0}" == 1 || ! -f "$JAR" ]] ||
             \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) \
             -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
   echo "== building $JAR"
-  mvn -B -q -pl loopbridge-bench -am package -DskipTests
+  # Maven runs on that JDK too: the jar plugin reads module-info.class with Maven's own JVM.
+  JAVA_HOME="$JDK" mvn -B -q -pl loopbridge-bench -am package -DskipTests
 fi
 [[ -f "$JAR" ]] || die "build produced no $JAR"
 
 mkdir -p bench-results
 JSON="bench-results/$SET.json"
 PYOUT="bench-results/$SET.python.txt"
-rm -f "$JSON" "$PYOUT"
+MAINOUT="bench-results/$SET.mains.txt"
+rm -f "$JSON" "$PYOUT" "$MAINOUT"
 
-echo "== JMH set '$SET' on $("$JAVA" -version 2>&1 | head -n1) ($JDK), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-# -foe: a benchmark that throws (lost or reordered callbacks) fails the whole run.
-"$JAVA" -jar "$JAR" "$INCLUDE" -foe true -rf json -rff "$JSON" "$@" ||
-  die "JMH failed (see above); no table for set '$SET'"
+if [[ "${SKIP_JMH:-0}" == 1 ]]; then
+  echo "== SKIP_JMH=1: no JMH run"
+else
+  echo "== JMH set '$SET' on $("$JAVA" -version 2>&1 | head -n1) ($JDK), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  # -foe: a benchmark that throws (lost or reordered callbacks) fails the whole run.
+  "$JAVA" -jar "$JAR" "$INCLUDE" -foe true -rf json -rff "$JSON" "$@" ||
+    die "JMH failed (see above); no table for set '$SET'"
+fi
 
-PY_FAILED=0
+FAILED=0
+if [[ ${#MAINS[@]} -gt 0 && "${SKIP_MAINS:-0}" != 1 ]]; then
+  echo "== JVM mains of set '$SET', scale ${MAIN_SCALE:-1}, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  for m in "${MAINS[@]}"; do
+    read -ra WORDS <<<"$m"
+    echo "# $m" | tee -a "$MAINOUT"
+    # Each main in its own JVM, with the flag of loopbridge's fast task mode (as JMH's forks).
+    if ! "$JAVA" --add-opens java.base/java.lang=ALL-UNNAMED -Dbench.scale="${MAIN_SCALE:-1}" \
+         -cp "$JAR" "${WORDS[@]}" 2>&1 | tee -a "$MAINOUT"; then
+      echo "run.sh: JVM main '$m' FAILED" >&2
+      FAILED=1
+    fi
+  done
+fi
+
 if [[ ${#SCRIPTS[@]} -eq 0 ]]; then
   :
+elif [[ "${SKIP_PY:-0}" == 1 ]]; then
+  echo "== SKIP_PY=1: no Python baselines"
 elif [[ ! -d "$ANCHORS" ]]; then
   echo "== $ANCHORS is absent: skipping the Python asyncio baselines"
 else
@@ -77,12 +104,12 @@ else
     echo "# $s" | tee -a "$PYOUT"
     if ! python3 "$ANCHORS/$s" "${PY_SCALE:-1}" 2>&1 | tee -a "$PYOUT"; then
       echo "run.sh: baseline $s FAILED" >&2
-      PY_FAILED=1
+      FAILED=1
     fi
   done
 fi
 
 echo
-echo "== set '$SET': loopbridge vs anchors (JMH: $JSON; python: ${PYOUT})"
-python3 bench/report.py table "$SET" "$JSON" "$PYOUT" | tee "bench-results/$SET.md"
-exit "$PY_FAILED"
+echo "== set '$SET': loopbridge vs anchors (JMH: $JSON; mains: $MAINOUT; python: $PYOUT)"
+python3 bench/report.py table "$SET" "$JSON" "$PYOUT" "$MAINOUT" | tee "bench-results/$SET.md"
+exit "$FAILED"

@@ -562,6 +562,10 @@ final class SelectorEventLoop implements EventLoop {
         long end = System.nanoTime() + spin;
         do {
             if (!incoming.isEmpty()) {
+                if (incoming.isLinking()) {
+                    // A producer was preempted mid-offer: give it the CPU rather than sleep.
+                    Thread.yield();
+                }
                 return true;
             }
             Thread.onSpinWait();

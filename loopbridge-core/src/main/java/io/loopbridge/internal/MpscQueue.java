@@ -62,8 +62,17 @@ public final class MpscQueue<N extends MpscQueue.Node> {
         return (N) next;
     }
 
-    /** True when no linked element is waiting; consumer thread only. */
+    /**
+     * True when nothing is queued, not even an element a producer is still linking; consumer
+     * thread only. (A producer preempted between its swap and its link makes the queue look
+     * empty to {@link #poll} while this says false: the consumer should yield, not sleep.)
+     */
     public boolean isEmpty() {
-        return NEXT.getAcquire(head) == null;
+        return NEXT.getAcquire(head) == null && tail.get() == head;
+    }
+
+    /** True when {@link #poll} would return null although a producer is mid-offer; consumer only. */
+    public boolean isLinking() {
+        return NEXT.getAcquire(head) == null && tail.get() != head;
     }
 }
