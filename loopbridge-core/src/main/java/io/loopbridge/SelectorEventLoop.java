@@ -318,7 +318,7 @@ final class SelectorEventLoop implements EventLoop {
             throw new IllegalStateException("cannot create a task on event loop '" + name + "': it is "
                     + state.name().toLowerCase());
         }
-        Task<T> t = new Task<>(this, taskName != null ? taskName : "Task-" + (++taskIds), body, Scope.currentContext());
+        Task<T> t = new Task<>(this, taskName, ++taskIds, body, Scope.currentContext());
         tasks.add(t);
         t.registryIndex = tasks.size() - 1;
         carrier.start(t);

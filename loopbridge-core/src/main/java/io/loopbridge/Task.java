@@ -32,7 +32,9 @@ public final class Task<T> extends LoopFuture<T> {
     private static final boolean MDC_ACTIVE =
             !(org.slf4j.MDC.getMDCAdapter() instanceof org.slf4j.helpers.NOPMDCAdapter);
 
+    /** The given name, or null: then "Task-" + id, built only when asked for. */
     private final String name;
+    private final long id;
     private final Callable<T> body;
     /** The creator's SLF4J MDC, installed in the task's thread (null when empty or no MDC). */
     private final java.util.Map<String, String> mdc;
@@ -53,9 +55,10 @@ public final class Task<T> extends LoopFuture<T> {
     boolean started;
     volatile boolean bodyDone;
 
-    Task(SelectorEventLoop loop, String name, Callable<T> body, Context context) {
+    Task(SelectorEventLoop loop, String name, long id, Callable<T> body, Context context) {
         super(loop);
         this.name = name;
+        this.id = id;
         this.body = body;
         this.scope = new Scope(loop, this, context);
         this.mdc = MDC_ACTIVE ? org.slf4j.MDC.getCopyOfContextMap() : null;
@@ -74,7 +77,7 @@ public final class Task<T> extends LoopFuture<T> {
 
     /** The task's name ("Task-N" unless given). */
     public String name() {
-        return name;
+        return name != null ? name : "Task-" + id;
     }
 
     /** Tasks complete only by running their body. */
@@ -317,7 +320,7 @@ public final class Task<T> extends LoopFuture<T> {
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("Task[").append(name).append(", ");
+        StringBuilder sb = new StringBuilder("Task[").append(name()).append(", ");
         if (isDone()) {
             sb.append(stateName());
         } else if (thread == null || !thread.isAlive()) {

@@ -396,6 +396,38 @@ class EventLoopTest {
     }
 
     @Test
+    void debugModeLogsSlowCallbacksWithTheirDuration() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(EventLoop.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> app =
+                new ch.qos.logback.core.read.ListAppender<>();
+        app.start();
+        logger.addAppender(app);
+        try (EventLoop loop = EventLoop.builder().debug(true).slowCallbackDuration(Duration.ofMillis(1)).build()) {
+            Runnable slow = new Runnable() {
+                @Override
+                public void run() {
+                    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
+                    while (System.nanoTime() < end) {
+                        Thread.onSpinWait(); // the slow work under test
+                    }
+                }
+
+                @Override
+                public String toString() {
+                    return "the-slow-one";
+                }
+            };
+            loop.callSoon(slow);
+            loop.callSoon(loop::stop);
+            loop.runForever();
+        } finally {
+            logger.detachAppender(app);
+        }
+        assertThat(app.list).anySatisfy(e -> assertThat(e.getFormattedMessage())
+                .contains("the-slow-one").contains("took").contains("ms"));
+    }
+
+    @Test
     void wrapCompletesOnTheLoopWhenAnotherThreadCompletes() throws Exception {
         try (EventLoop loop = EventLoop.create()) {
             java.util.concurrent.CompletableFuture<String> cf = new java.util.concurrent.CompletableFuture<>();

@@ -235,6 +235,29 @@ class ThreadsTest {
     }
 
     @Test
+    void contextAndMdcFollowEventThreadSubmitAndTaskCreation() throws Exception {
+        ContextVar<String> user = ContextVar.of("user");
+        try (EventThread et = new EventThread("ctx").start()) {
+            user.set("grace");
+            MDC.put("req", "r-7");
+            try {
+                String seen = et.submit(() -> {
+                    String here = user.get() + "/" + MDC.get("req");
+                    user.set("changed-in-task");
+                    MDC.put("req", "r-8");
+                    Task<String> child = Async.spawn(() -> user.get() + "/" + MDC.get("req"));
+                    return here + " child=" + Async.await(child);
+                }).get();
+                assertThat(seen).isEqualTo("grace/r-7 child=changed-in-task/r-8");
+                assertThat(user.get()).as("a task's writes never leak to its creator").isEqualTo("grace");
+                assertThat(MDC.get("req")).isEqualTo("r-7");
+            } finally {
+                MDC.remove("req");
+            }
+        }
+    }
+
+    @Test
     void blockingOnTheFutureFromTheLoopThreadIsRefused() throws Exception {
         try (EventLoop loop = EventLoop.create(); TestLoops.Background bg = new TestLoops.Background(loop)) {
             CompletableFuture<Throwable> seen = new CompletableFuture<>();
