@@ -214,8 +214,16 @@ public final class StreamReader {
         if (n == 0) {
             return EMPTY;
         }
-        byte[] out = Arrays.copyOfRange(buf, start, start + n);
-        start += n;
+        byte[] out;
+        if (start == 0 && n == buf.length) {
+            // The whole array is the answer (a chunk read into an empty buffer): hand it over, no copy.
+            out = buf;
+            buf = EMPTY;
+            end = 0;
+        } else {
+            out = Arrays.copyOfRange(buf, start, start + n);
+            start += n;
+        }
         if (start == end) {
             start = end = 0;
             if (buf.length > limit) {
