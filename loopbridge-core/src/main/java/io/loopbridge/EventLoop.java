@@ -108,6 +108,50 @@ public interface EventLoop extends Executor, AutoCloseable {
     /** Stops watching {@code channel} for writing; returns whether a writer was registered. Loop only. */
     boolean removeWriter(java.nio.channels.SelectableChannel channel);
 
+    // ---------------------------------------------------------------- socket awaitables
+
+    /*
+     * asyncio's sock_* methods. Each returns a future of this loop to await from a task:
+     * Async.await(loop.sockRecv(ch, buf)). Each first tries the channel at once and registers a
+     * reader or writer only if it would block; the registration is removed as soon as the
+     * future is done, cancelled or failed, so nothing is left behind. Streams builds on the
+     * readiness callbacks directly; these are for code that drives raw channels.
+     */
+
+    /**
+     * Accepts one connection on {@code listener} (made non-blocking): a future of the accepted
+     * channel, itself non-blocking. Cancelling the future stops waiting. Loop only.
+     */
+    default LoopFuture<java.nio.channels.SocketChannel> sockAccept(java.nio.channels.ServerSocketChannel listener) {
+        return SocketOps.accept(this, listener);
+    }
+
+    /**
+     * Connects {@code channel} (made non-blocking) to {@code remote}. The future fails with the
+     * connect error (e.g. {@link java.net.ConnectException} when refused); cancelling it stops
+     * waiting but leaves the channel to the caller, who should close it. Loop only.
+     */
+    default LoopFuture<Void> sockConnect(java.nio.channels.SocketChannel channel, java.net.SocketAddress remote) {
+        return SocketOps.connect(this, channel, remote);
+    }
+
+    /**
+     * Reads once into {@code dst} when data is available: a future of the number of bytes read,
+     * -1 at end of stream (0 only if {@code dst} has no room). Loop only.
+     */
+    default LoopFuture<Integer> sockRecv(java.nio.channels.SocketChannel channel, java.nio.ByteBuffer dst) {
+        return SocketOps.recv(this, channel, dst);
+    }
+
+    /**
+     * Writes all remaining bytes of {@code src}, waiting for the socket to become writable as
+     * often as needed. If cancelled or failed, {@code src}'s position tells how much was sent.
+     * Loop only.
+     */
+    default LoopFuture<Void> sockSendAll(java.nio.channels.SocketChannel channel, java.nio.ByteBuffer src) {
+        return SocketOps.sendAll(this, channel, src);
+    }
+
     // ---------------------------------------------------------------- futures and tasks
 
     /** A new pending future bound to this loop. */

@@ -1,0 +1,421 @@
+package io.loopbridge.bench;
+
+import io.loopbridge.Async;
+import io.loopbridge.EventLoop;
+import io.loopbridge.Server;
+import io.loopbridge.Streams;
+import io.loopbridge.Task;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Set "net": TCP echo over loopback, a server loop and a client loop (one thread each), the
+ * same work done by loopbridge's streams and by Netty's NIO transport.
+ *
+ * <ul>
+ *   <li>{@link #roundTrip}: {@value #ROUND_TRIPS} request/response round trips of a
+ *       {@value #MESSAGE}-byte message per invocation, spread over the connections (each
+ *       connection keeps one request in flight). One op is one round trip.</li>
+ *   <li>{@link #bulk}: {@value #BULK_CHUNKS} chunks of 64 KiB per invocation, spread over
+ *       the connections, written and echoed back concurrently. One op is 64 KiB echoed.</li>
+ * </ul>
+ *
+ * <p>Every invocation checks that each connection got back exactly the bytes it sent (and,
+ * for loopbridge's round trips, their content), so a broken transport cannot post a figure.
+ */
+public class EchoBench extends BenchBase {
+    static final String NETTY = "netty";
+    static final int MESSAGE = 64;
+    static final int ROUND_TRIPS = 2000;
+    static final int CHUNK = 64 * 1024;
+    static final int BULK_CHUNKS = 200;
+    private static final long TIMEOUT_SECONDS = 60;
+    private static final String HOST = "127.0.0.1";
+
+    @Param({LOOPBRIDGE, NETTY})
+    public String impl;
+
+    @Param({"1", "100"})
+    public int connections;
+
+    private Echo echo;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        if (ROUND_TRIPS % connections != 0 || BULK_CHUNKS % connections != 0) {
+            throw new IllegalArgumentException("connections must divide " + ROUND_TRIPS + " and " + BULK_CHUNKS);
+        }
+        echo = switch (impl) {
+            case LOOPBRIDGE -> new LoopbridgeEcho(connections);
+            case NETTY -> new NettyEcho(connections);
+            default -> throw new IllegalArgumentException("unknown impl: " + impl);
+        };
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        if (echo != null) {
+            echo.close();
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(ROUND_TRIPS)
+    public long roundTrip() throws Exception {
+        return echo.roundTrips(ROUND_TRIPS / connections);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BULK_CHUNKS)
+    public long bulk() throws Exception {
+        return echo.bulk(BULK_CHUNKS / connections * CHUNK);
+    }
+
+    /** One echo server and its clients; the methods are called by the benchmark thread. */
+    interface Echo extends AutoCloseable {
+        /** Each connection does {@code rounds} round trips; returns the bytes echoed. */
+        long roundTrips(int rounds) throws Exception;
+
+        /** Each connection sends {@code bytes} and reads them back; returns the bytes echoed. */
+        long bulk(int bytes) throws Exception;
+    }
+
+    static void check(String what, long got, long expected) {
+        if (got != expected) {
+            throw new IllegalStateException(what + ": echoed " + got + " bytes, expected " + expected);
+        }
+    }
+
+    // ---------------------------------------------------------------- loopbridge
+
+    /** An event loop in runForever on its own platform thread. */
+    static final class LoopThread implements AutoCloseable {
+        final EventLoop loop;
+        private final Thread thread;
+
+        LoopThread(String name) {
+            loop = EventLoop.builder().name(name).build();
+            thread = Thread.ofPlatform().name(name).start(loop::runForever);
+        }
+
+        <T> T call(Callable<T> body) throws Exception {
+            CompletableFuture<T> cf = new CompletableFuture<>();
+            loop.callSoonThreadsafe(() -> loop.createTask(() -> {
+                try {
+                    cf.complete(body.call());
+                } catch (Throwable e) {
+                    cf.completeExceptionally(e);
+                }
+                return null;
+            }));
+            return cf.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            loop.callSoonThreadsafe(loop::stop);
+            thread.join();
+            loop.close();
+        }
+    }
+
+    static final class LoopbridgeEcho implements Echo {
+        private final LoopThread serverLoop = new LoopThread("echo-server");
+        private final LoopThread clientLoop = new LoopThread("echo-client");
+        private final Server server;
+        private final List<Streams.Connection> conns = new ArrayList<>();
+        private final byte[] message = new byte[MESSAGE];
+        private final byte[] chunk = new byte[CHUNK];
+
+        LoopbridgeEcho(int connections) throws Exception {
+            Arrays.fill(message, (byte) 'm');
+            server = serverLoop.call(() -> Streams.startServer((r, w) -> {
+                byte[] b;
+                while ((b = r.read(CHUNK)).length > 0) {
+                    w.write(b);
+                    w.drain();
+                }
+            }, HOST, 0));
+            int port = server.addresses().get(0).getPort();
+            clientLoop.call(() -> {
+                for (int i = 0; i < connections; i++) {
+                    conns.add(Streams.openConnection(HOST, port));
+                }
+                return null;
+            });
+        }
+
+        @Override
+        public long roundTrips(int rounds) throws Exception {
+            return clientLoop.call(() -> {
+                List<Task<Long>> tasks = new ArrayList<>(conns.size());
+                for (Streams.Connection c : conns) {
+                    tasks.add(Async.spawn(() -> {
+                        for (int i = 0; i < rounds; i++) {
+                            c.writer().write(message);
+                            c.writer().drain();
+                            if (!Arrays.equals(c.reader().readExactly(MESSAGE), message)) {
+                                throw new IllegalStateException("loopbridge: echo differs from the request");
+                            }
+                        }
+                        return (long) rounds * MESSAGE;
+                    }));
+                }
+                long total = 0;
+                for (Task<Long> t : tasks) {
+                    total += Async.await(t);
+                }
+                check("loopbridge round trips", total, (long) rounds * MESSAGE * conns.size());
+                return total;
+            });
+        }
+
+        @Override
+        public long bulk(int bytes) throws Exception {
+            return clientLoop.call(() -> {
+                List<Task<Long>> tasks = new ArrayList<>(conns.size() * 2);
+                for (Streams.Connection c : conns) {
+                    tasks.add(Async.spawn(() -> {
+                        for (int sent = 0; sent < bytes; sent += CHUNK) {
+                            c.writer().write(chunk, 0, Math.min(CHUNK, bytes - sent));
+                            c.writer().drain();
+                        }
+                        return 0L;
+                    }));
+                    tasks.add(Async.spawn(() -> {
+                        long got = 0;
+                        while (got < bytes) {
+                            byte[] b = c.reader().read(CHUNK);
+                            if (b.length == 0) {
+                                throw new IllegalStateException("loopbridge: the server closed mid-transfer");
+                            }
+                            got += b.length;
+                        }
+                        return got;
+                    }));
+                }
+                long total = 0;
+                for (Task<Long> t : tasks) {
+                    total += Async.await(t);
+                }
+                check("loopbridge bulk", total, (long) bytes * conns.size());
+                return total;
+            });
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                clientLoop.call(() -> {
+                    for (Streams.Connection c : conns) {
+                        c.writer().close();
+                    }
+                    return null;
+                });
+                serverLoop.call(() -> {
+                    server.close();
+                    server.awaitClosed();
+                    return null;
+                });
+            } finally {
+                clientLoop.close();
+                serverLoop.close();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- Netty
+
+    static final class NettyEcho implements Echo {
+        private final NioEventLoopGroup serverGroup = new NioEventLoopGroup(1);
+        private final NioEventLoopGroup clientGroup = new NioEventLoopGroup(1);
+        private final Channel serverChannel;
+        private final List<Client> clients = new ArrayList<>();
+        private final byte[] message = new byte[MESSAGE];
+        private final byte[] chunk = new byte[CHUNK];
+
+        NettyEcho(int connections) throws Exception {
+            Arrays.fill(message, (byte) 'm');
+            serverChannel = new ServerBootstrap()
+                    .group(serverGroup)
+                    .channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    ctx.write(msg);
+                                }
+
+                                @Override
+                                public void channelReadComplete(ChannelHandlerContext ctx) {
+                                    ctx.flush();
+                                }
+                            });
+                        }
+                    })
+                    .bind(HOST, 0).sync().channel();
+            int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+            Bootstrap b = new Bootstrap().group(clientGroup).channel(NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            Client c = new Client();
+                            synchronized (clients) {
+                                clients.add(c);
+                            }
+                            ch.pipeline().addLast(c);
+                        }
+                    });
+            for (int i = 0; i < connections; i++) {
+                b.connect(HOST, port).sync();
+            }
+        }
+
+        /** One client connection: counts echoed bytes and sends the next request when a response is complete. */
+        final class Client extends ChannelInboundHandlerAdapter {
+            private ChannelHandlerContext ctx;
+            private boolean pingPong;
+            private int roundsLeft;
+            private long expected;
+            private long received;
+            private CountDownLatch done;
+            private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+            @Override
+            public void handlerAdded(ChannelHandlerContext ctx) {
+                this.ctx = ctx;
+            }
+
+            /** Loop thread: begins one invocation's share. */
+            void start(boolean pingPong, int roundsOrBytes, CountDownLatch done) {
+                this.pingPong = pingPong;
+                this.done = done;
+                this.received = 0;
+                if (pingPong) {
+                    roundsLeft = roundsOrBytes;
+                    expected = (long) roundsOrBytes * MESSAGE;
+                    sendMessage();
+                } else {
+                    expected = roundsOrBytes;
+                    for (int sent = 0; sent < roundsOrBytes; sent += CHUNK) {
+                        int n = Math.min(CHUNK, roundsOrBytes - sent);
+                        ctx.write(ctx.alloc().directBuffer(n).writeBytes(chunk, 0, n));
+                    }
+                    ctx.flush();
+                }
+            }
+
+            private void sendMessage() {
+                roundsLeft--;
+                ctx.writeAndFlush(ctx.alloc().directBuffer(MESSAGE).writeBytes(message));
+            }
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ByteBuf buf = (ByteBuf) msg;
+                received += buf.readableBytes();
+                buf.release();
+                if (pingPong) {
+                    long answered = (long) (expected / MESSAGE - roundsLeft) * MESSAGE;
+                    if (received == answered) {
+                        if (roundsLeft > 0) {
+                            sendMessage();
+                        } else {
+                            done.countDown();
+                        }
+                    }
+                } else if (received == expected) {
+                    done.countDown();
+                }
+            }
+
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                failure.set(cause);
+                if (done != null) {
+                    done.countDown();
+                }
+            }
+        }
+
+        private long run(boolean pingPong, int amount) throws Exception {
+            CountDownLatch done = new CountDownLatch(clients.size());
+            clientGroup.execute(() -> {
+                for (Client c : clients) {
+                    c.start(pingPong, amount, done);
+                }
+            });
+            if (!done.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("netty: echo did not finish within " + TIMEOUT_SECONDS + " s");
+            }
+            long total = clientGroup.submit(() -> {
+                long t = 0;
+                for (Client c : clients) {
+                    if (c.failure.get() != null) {
+                        throw new IllegalStateException("netty client failed", c.failure.get());
+                    }
+                    check("netty", c.received, c.expected);
+                    t += c.received;
+                }
+                return t;
+            }).get();
+            return total;
+        }
+
+        @Override
+        public long roundTrips(int rounds) throws Exception {
+            long total = run(true, rounds);
+            check("netty round trips", total, (long) rounds * MESSAGE * clients.size());
+            return total;
+        }
+
+        @Override
+        public long bulk(int bytes) throws Exception {
+            long total = run(false, bytes);
+            check("netty bulk", total, (long) bytes * clients.size());
+            return total;
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                for (Client c : clients) {
+                    c.ctx.channel().close().sync();
+                }
+                serverChannel.close().sync();
+            } finally {
+                clientGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+                serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+            }
+        }
+    }
+}

@@ -1,0 +1,332 @@
+package io.loopbridge;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * The receiving half of a stream connection (asyncio's StreamReader): bytes that arrived,
+ * read by a task with {@link #read}, {@link #readExactly}, {@link #readLine} or
+ * {@link #readUntil}. Each of these suspends the task until enough data or end of stream
+ * arrives; cancelling the task (or an {@code Async.timeout}) leaves the buffered data where
+ * it was, for the next read.
+ *
+ * <p>Back-pressure: the buffer never holds more than twice the {@linkplain #limit() limit}.
+ * When it is full the connection stops reading from the socket, so a peer that sends faster
+ * than we read fills its own send buffer and waits, instead of growing our memory; reading
+ * resumes once the buffer has drained to the limit.
+ *
+ * <p>Errors: a connection reset or other socket error is thrown as an {@link IOException}
+ * by every read that follows it (before buffered data, as asyncio does); end of stream in the
+ * middle of {@link #readExactly} or {@link #readUntil} is an {@link IncompleteReadException}
+ * carrying the bytes that did arrive.
+ *
+ * <p>Confined to its loop: call its methods from a task of the loop the connection was
+ * opened on. Only one task may wait for data at a time.
+ */
+public final class StreamReader {
+    /** The default {@linkplain #limit() limit}: 64 KiB, as in asyncio. */
+    public static final int DEFAULT_LIMIT = 64 * 1024;
+    private static final byte[] EMPTY = new byte[0];
+    private static final byte[] NEWLINE = {'\n'};
+
+    private final EventLoop loop;
+    private final int limit;
+    /** The connection feeding us, or null for a reader fed by hand (tests). */
+    private SocketTransport transport;
+
+    private byte[] buf = EMPTY;
+    private int start;
+    private int end;
+    private boolean eof;
+    private IOException exception;
+    private LoopFuture<Void> waiter;
+
+    StreamReader(EventLoop loop, int limit) {
+        this.loop = Objects.requireNonNull(loop, "loop");
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive: " + limit);
+        }
+        this.limit = limit;
+    }
+
+    void attach(SocketTransport t) {
+        this.transport = t;
+    }
+
+    /** The line and separator limit; the buffer holds at most twice this. */
+    public int limit() {
+        return limit;
+    }
+
+    /** Bytes received and not yet read. */
+    public int buffered() {
+        return end - start;
+    }
+
+    /** True once the peer has closed its side and every received byte has been read. */
+    public boolean atEof() {
+        return eof && start == end;
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /**
+     * Up to {@code n} bytes: waits until at least one byte or end of stream is there; an empty
+     * array at end of stream. {@code n == -1} reads everything up to end of stream;
+     * {@code n == 0} returns an empty array at once.
+     *
+     * @throws IOException if the connection failed (reset, ...)
+     */
+    public byte[] read(int n) throws Exception {
+        checkConfined("read");
+        if (n < -1) {
+            throw new IllegalArgumentException("read(n) needs n >= -1 (-1 = up to end of stream): " + n);
+        }
+        if (n == 0) {
+            return EMPTY;
+        }
+        if (n == -1) {
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            while (true) {
+                byte[] chunk = read(limit);
+                if (chunk.length == 0) {
+                    return all.toByteArray();
+                }
+                all.write(chunk);
+            }
+        }
+        throwIfFailed();
+        if (start == end && !eof) {
+            waitForData("read");
+        }
+        return take(Math.min(n, end - start));
+    }
+
+    /**
+     * Exactly {@code n} bytes.
+     *
+     * @throws IncompleteReadException if the stream ends first (with the partial bytes, which are consumed)
+     * @throws IOException             if the connection failed
+     */
+    public byte[] readExactly(int n) throws Exception {
+        checkConfined("readExactly");
+        if (n < 0) {
+            throw new IllegalArgumentException("readExactly(n) needs n >= 0: " + n);
+        }
+        throwIfFailed();
+        if (n == 0) {
+            return EMPTY;
+        }
+        while (end - start < n) {
+            if (eof) {
+                throw new IncompleteReadException(take(end - start), n);
+            }
+            waitForData("readExactly");
+        }
+        return take(n);
+    }
+
+    /**
+     * One line, up to and including {@code '\n'}; at end of stream the partial last line
+     * (empty once everything was read).
+     *
+     * @throws LimitOverrunException if the line is longer than the limit (the over-long data is discarded)
+     * @throws IOException           if the connection failed
+     */
+    public byte[] readLine() throws Exception {
+        checkConfined("readLine");
+        try {
+            return readUntil(NEWLINE);
+        } catch (IncompleteReadException e) {
+            return e.partial();
+        } catch (LimitOverrunException e) {
+            if (startsWith(NEWLINE, e.consumed())) {
+                take(e.consumed() + NEWLINE.length);
+            } else {
+                take(end - start);
+            }
+            throw new LimitOverrunException(e.getMessage(), e.consumed());
+        }
+    }
+
+    /**
+     * Data up to and including {@code separator}.
+     *
+     * @throws LimitOverrunException   if no separator is found within the limit; the data stays buffered
+     * @throws IncompleteReadException if the stream ends first (with the partial bytes, which are consumed)
+     * @throws IOException             if the connection failed
+     */
+    public byte[] readUntil(byte[] separator) throws Exception {
+        checkConfined("readUntil");
+        Objects.requireNonNull(separator, "separator");
+        int sepLen = separator.length;
+        if (sepLen == 0) {
+            throw new IllegalArgumentException("readUntil needs a non-empty separator");
+        }
+        throwIfFailed();
+        int offset = 0;
+        int found;
+        while (true) {
+            int len = end - start;
+            if (len - offset >= sepLen) {
+                found = indexOf(separator, offset);
+                if (found >= 0) {
+                    break;
+                }
+                offset = len + 1 - sepLen;
+                if (offset > limit) {
+                    throw new LimitOverrunException("separator not found within the limit of " + limit
+                            + " bytes; raise it with Streams' limit parameter or read in chunks", offset);
+                }
+            }
+            if (eof) {
+                throw new IncompleteReadException(take(len), -1);
+            }
+            waitForData("readUntil");
+        }
+        if (found > limit) {
+            throw new LimitOverrunException("separator found after " + found + " bytes, beyond the limit of "
+                    + limit + " bytes", found);
+        }
+        return take(found + sepLen);
+    }
+
+    // ---------------------------------------------------------------- buffer
+
+    private int indexOf(byte[] sep, int from) {
+        byte first = sep[0];
+        for (int i = start + from, last = end - sep.length; i <= last; i++) {
+            if (buf[i] == first && Arrays.equals(buf, i, i + sep.length, sep, 0, sep.length)) {
+                return i - start;
+            }
+        }
+        return -1;
+    }
+
+    private boolean startsWith(byte[] sep, int at) {
+        int i = start + at;
+        return i + sep.length <= end && Arrays.equals(buf, i, i + sep.length, sep, 0, sep.length);
+    }
+
+    private byte[] take(int n) {
+        if (n == 0) {
+            return EMPTY;
+        }
+        byte[] out;
+        if (start == 0 && n == buf.length) {
+            // The whole array is the answer (a chunk read into an empty buffer): hand it over, no copy.
+            out = buf;
+            buf = EMPTY;
+            end = 0;
+        } else {
+            out = Arrays.copyOfRange(buf, start, start + n);
+            start += n;
+        }
+        if (start == end) {
+            start = end = 0;
+            if (buf.length > limit) {
+                buf = EMPTY;
+            }
+        }
+        SocketTransport t = transport;
+        if (t != null && t.readingPaused() && end - start <= limit) {
+            t.resumeReading();
+        }
+        return out;
+    }
+
+    /** How many more bytes the buffer may take before the connection must stop reading. */
+    int room() {
+        return 2 * limit - (end - start);
+    }
+
+    /** Loop only: bytes from the socket (the buffer's limit was respected by the caller). */
+    void feedData(java.nio.ByteBuffer src) {
+        int n = src.remaining();
+        if (n == 0) {
+            return;
+        }
+        int len = end - start;
+        if (buf.length - end < n) {
+            if (len + n <= buf.length) {
+                System.arraycopy(buf, start, buf, 0, len);
+            } else {
+                byte[] bigger = new byte[Math.max(len + n, Math.min(2 * buf.length, 2 * limit))];
+                System.arraycopy(buf, start, bigger, 0, len);
+                buf = bigger;
+            }
+            start = 0;
+            end = len;
+        }
+        src.get(buf, end, n);
+        end += n;
+        wakeWaiter();
+    }
+
+    /** Bytes fed by hand (tests, or a reader not backed by a socket). Loop only. */
+    void feedData(byte[] data) {
+        feedData(java.nio.ByteBuffer.wrap(data));
+    }
+
+    /** Loop only: the peer closed its side (or we closed the connection). */
+    void feedEof() {
+        eof = true;
+        wakeWaiter();
+    }
+
+    /** Loop only: the connection failed; every later read throws {@code e}. */
+    void setException(IOException e) {
+        exception = e;
+        LoopFuture<Void> w = waiter;
+        if (w != null) {
+            w.completeExceptionally(e);
+        }
+    }
+
+    private void wakeWaiter() {
+        LoopFuture<Void> w = waiter;
+        if (w != null) {
+            w.complete(null);
+        }
+    }
+
+    private void throwIfFailed() throws IOException {
+        if (exception != null) {
+            throw exception;
+        }
+    }
+
+    private void waitForData(String method) throws Exception {
+        if (waiter != null) {
+            throw new IllegalStateException(method + "() called while another task is already waiting for data"
+                    + " on this StreamReader; only one task may read a stream at a time");
+        }
+        SocketTransport t = transport;
+        if (t != null && t.readingPaused()) {
+            t.resumeReading();
+        }
+        LoopFuture<Void> w = loop.createFuture();
+        waiter = w;
+        try {
+            Async.await(w);
+        } finally {
+            waiter = null;
+        }
+    }
+
+    private void checkConfined(String method) {
+        if (!loop.inLoop()) {
+            throw new IllegalStateException("StreamReader." + method + "() called from thread '"
+                    + Thread.currentThread().getName() + "'; the reader is confined to event loop '" + loop.name()
+                    + "': call it from a task of that loop");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "StreamReader[" + (end - start) + " bytes buffered" + (eof ? ", eof" : "")
+                + (exception != null ? ", failed: " + exception : "") + (transport != null ? ", " + transport : "") + "]";
+    }
+}
