@@ -233,19 +233,7 @@ public final class Async {
         }
         int[] next = {0};
         for (LoopFuture<? extends T> c : children) {
-            c.addDoneCallback(f -> {
-                LoopFuture<T> slot = slots.get(next[0]++);
-                Object o = f.rawOutcome();
-                if (o instanceof LoopFuture.Cancelled cc) {
-                    slot.cancel(cc.message);
-                } else if (o instanceof LoopFuture.Failure fail) {
-                    slot.completeExceptionally(fail.exception);
-                } else {
-                    @SuppressWarnings("unchecked")
-                    T v = (T) unwrapNil(f);
-                    slot.complete(v);
-                }
-            });
+            c.addDoneCallback(f -> slots.get(next[0]++).setOutcome(f.rawOutcome()));
         }
         return slots;
     }
@@ -270,21 +258,8 @@ public final class Async {
             return inner;
         }
         LoopFuture<T> outer = loop.createFuture();
-        inner.addDoneCallback(f -> {
-            if (outer.isDone()) {
-                return;
-            }
-            Object o = f.rawOutcome();
-            if (o instanceof LoopFuture.Cancelled c) {
-                outer.cancel(c.message);
-            } else if (o instanceof LoopFuture.Failure fail) {
-                outer.completeExceptionally(fail.exception);
-            } else {
-                @SuppressWarnings("unchecked")
-                T v = (T) unwrapNil(f);
-                outer.complete(v);
-            }
-        });
+        // The outcome is copied as it is (value, failure or cancellation) unless outer was cancelled first.
+        inner.addDoneCallback(f -> outer.setOutcome(f.rawOutcome()));
         return outer;
     }
 

@@ -660,16 +660,7 @@ final class SelectorEventLoop implements EventLoop {
     @Override
     public boolean removeReader(java.nio.channels.SelectableChannel channel) {
         checkConfined("removeReader");
-        if (selector == null) {
-            return false;
-        }
-        SelectionKey key = channel.keyFor(selector);
-        if (key == null || !key.isValid() || !(key.attachment() instanceof IoWatch w) || w.reader == null) {
-            return false;
-        }
-        w.reader = null;
-        updateInterest(channel, w);
-        return true;
+        return unwatch(channel, true);
     }
 
     @Override
@@ -683,14 +674,24 @@ final class SelectorEventLoop implements EventLoop {
     @Override
     public boolean removeWriter(java.nio.channels.SelectableChannel channel) {
         checkConfined("removeWriter");
+        return unwatch(channel, false);
+    }
+
+    /** Drops the reader or the writer of {@code channel}; the key goes when both are gone. */
+    private boolean unwatch(java.nio.channels.SelectableChannel channel, boolean reader) {
         if (selector == null) {
             return false;
         }
         SelectionKey key = channel.keyFor(selector);
-        if (key == null || !key.isValid() || !(key.attachment() instanceof IoWatch w) || w.writer == null) {
+        if (key == null || !key.isValid() || !(key.attachment() instanceof IoWatch w)
+                || (reader ? w.reader : w.writer) == null) {
             return false;
         }
-        w.writer = null;
+        if (reader) {
+            w.reader = null;
+        } else {
+            w.writer = null;
+        }
         updateInterest(channel, w);
         return true;
     }
