@@ -3,8 +3,6 @@ package io.loopbridge;
 import io.loopbridge.internal.MpscQueue;
 import io.loopbridge.internal.Wakeup;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -68,7 +66,7 @@ final class SelectorEventLoop implements EventLoop {
     /** The thread inside runForever, or null. */
     private volatile Thread thread;
     private boolean stopping;
-    private Selector selector;
+    private final IoSelector ioSelector;
 
     private volatile LoopExceptionHandler exceptionHandler;
     private final Executor configuredExecutor;
@@ -91,6 +89,7 @@ final class SelectorEventLoop implements EventLoop {
 
     SelectorEventLoop(EventLoop.Builder b) {
         this.name = b.name != null ? b.name : "loop-" + LOOP_IDS.incrementAndGet();
+        this.ioSelector = new IoSelector(name);
         this.debug = b.debug;
         this.slowCallbackNanos = b.slowCallbackDuration.toNanos();
         this.idleSpinNanos = b.idleSpin.toNanos();
@@ -217,7 +216,7 @@ final class SelectorEventLoop implements EventLoop {
      */
     private void confirmAccepted(Callback cb) {
         while (state != State.CLOSED) {
-            Thread.onSpinWait();
+            Thread.yield(); // close() is bounded; this rare path only waits for it
         }
         if (!cb.taken) {
             throw new RejectedExecutionException("callSoonThreadsafe raced close() of event loop '" + name
@@ -508,7 +507,7 @@ final class SelectorEventLoop implements EventLoop {
         }
         if (timeout != 0) {
             sleep(timeout);
-        } else if (selector != null) {
+        } else if (ioSelector.selectorOrNull() != null) {
             select(0);
         }
         Callback cb;
@@ -531,6 +530,7 @@ final class SelectorEventLoop implements EventLoop {
         if (idleSpinNanos > 0 && virtualClock == null && spinForWork(timeoutNanos)) {
             return;
         }
+        Selector selector = ioSelector.selectorOrNull();
         wakeup.prepareToSleep(thread, selector);
         try {
             if (!incoming.isEmpty() || stopping) {
@@ -575,151 +575,48 @@ final class SelectorEventLoop implements EventLoop {
 
     private void select(long millis) {
         try {
-            if (millis == 0) {
-                selector.selectNow(this::onReady);
-            } else if (millis < 0) {
-                selector.select(this::onReady);
-            } else {
-                selector.select(this::onReady, millis);
-            }
+            ioSelector.select(millis, ready);
         } catch (IOException e) {
-            callExceptionHandler(new ExceptionContext("selector failed on loop '" + name + "'", e, selector));
-        }
-    }
-
-    private void onReady(SelectionKey key) {
-        if (!(key.attachment() instanceof IoWatch w) || !key.isValid()) {
-            return;
-        }
-        int ops = key.readyOps();
-        if ((ops & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT)) != 0 && w.reader != null) {
-            ready.add(w.reader);
-        }
-        if ((ops & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT)) != 0 && w.writer != null) {
-            ready.add(w.writer);
-        }
-    }
-
-    /** A channel's registration: its reader and writer callbacks (asyncio keeps the same pair per fd). */
-    private static final class IoWatch {
-        Callback reader;
-        Callback writer;
-    }
-
-    private static int readOps(java.nio.channels.SelectableChannel ch) {
-        return ch.validOps() & (SelectionKey.OP_READ | SelectionKey.OP_ACCEPT);
-    }
-
-    private static int writeOps(java.nio.channels.SelectableChannel ch) {
-        return ch.validOps() & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT);
-    }
-
-    private IoWatch watch(java.nio.channels.SelectableChannel ch) {
-        checkConfined("addReader/addWriter");
-        checkOpen("I/O registration");
-        Selector sel = selector();
-        SelectionKey key = ch.keyFor(sel);
-        if (key == null || !key.isValid()) {
-            try {
-                if (ch.isBlocking()) {
-                    ch.configureBlocking(false);
-                }
-                if (key != null) {
-                    // A cancelled key is deregistered at the next select.
-                    sel.selectNow();
-                }
-                key = ch.register(sel, 0, new IoWatch());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot register " + ch + " with event loop '" + name + "'", e);
-            }
-        }
-        return (IoWatch) key.attachment();
-    }
-
-    private void updateInterest(java.nio.channels.SelectableChannel ch, IoWatch w) {
-        SelectionKey key = ch.keyFor(selector);
-        if (key == null || !key.isValid()) {
-            return;
-        }
-        int ops = (w.reader != null ? readOps(ch) : 0) | (w.writer != null ? writeOps(ch) : 0);
-        if (ops == 0) {
-            key.cancel();
-        } else {
-            key.interestOps(ops);
+            callExceptionHandler(new ExceptionContext("selector failed on loop '" + name + "'", e, ioSelector.selectorOrNull()));
         }
     }
 
     @Override
     public void addReader(java.nio.channels.SelectableChannel channel, Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        IoWatch w = watch(channel);
-        w.reader = new Callback(callback, Scope.currentContext());
-        updateInterest(channel, w);
+        checkConfined("addReader");
+        checkOpen("addReader");
+        ioSelector.setReader(channel, new Callback(callback, Scope.currentContext()));
     }
 
     @Override
     public boolean removeReader(java.nio.channels.SelectableChannel channel) {
         checkConfined("removeReader");
-        return unwatch(channel, true);
+        return ioSelector.unwatch(channel, true);
     }
 
     @Override
     public void addWriter(java.nio.channels.SelectableChannel channel, Runnable callback) {
         Objects.requireNonNull(callback, "callback");
-        IoWatch w = watch(channel);
-        w.writer = new Callback(callback, Scope.currentContext());
-        updateInterest(channel, w);
+        checkConfined("addWriter");
+        checkOpen("addWriter");
+        ioSelector.setWriter(channel, new Callback(callback, Scope.currentContext()));
     }
 
     @Override
     public boolean removeWriter(java.nio.channels.SelectableChannel channel) {
         checkConfined("removeWriter");
-        return unwatch(channel, false);
-    }
-
-    /** Drops the reader or the writer of {@code channel}; the key goes when both are gone. */
-    private boolean unwatch(java.nio.channels.SelectableChannel channel, boolean reader) {
-        if (selector == null) {
-            return false;
-        }
-        SelectionKey key = channel.keyFor(selector);
-        if (key == null || !key.isValid() || !(key.attachment() instanceof IoWatch w)
-                || (reader ? w.reader : w.writer) == null) {
-            return false;
-        }
-        if (reader) {
-            w.reader = null;
-        } else {
-            w.writer = null;
-        }
-        updateInterest(channel, w);
-        return true;
+        return ioSelector.unwatch(channel, false);
     }
 
     /** Number of channels registered with the selector and not cancelled (for leak checks). */
     int registeredChannelCount() {
-        if (selector == null) {
-            return 0;
-        }
-        int n = 0;
-        for (SelectionKey k : selector.keys()) {
-            if (k.isValid()) {
-                n++;
-            }
-        }
-        return n;
+        return ioSelector.registeredChannelCount();
     }
 
-    /** The loop's selector, opened on first use (a loop without I/O never opens one). Loop only. */
+    /** The loop's selector, opened on first use. Loop only. */
     Selector selector() {
-        if (selector == null) {
-            try {
-                selector = Selector.open();
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not open a selector for event loop '" + name + "'", e);
-            }
-        }
-        return selector;
+        return ioSelector.selector();
     }
 
     private void run(Callback cb) {
@@ -839,15 +736,10 @@ final class SelectorEventLoop implements EventLoop {
             thread = null;
             reportUnretrieved();
             shutdownOwnedExecutor();
-            if (selector != null) {
-                try {
-                    for (SelectionKey k : selector.keys()) {
-                        k.cancel();
-                    }
-                    selector.close();
-                } catch (IOException e) {
-                    log.warn("closing the selector of event loop '{}' failed", name, e);
-                }
+            try {
+                ioSelector.close();
+            } catch (IOException e) {
+                log.warn("closing the selector of event loop '{}' failed", name, e);
             }
             if (virtualClock != null) {
                 virtualClock.removeListener(clockListener);
