@@ -134,6 +134,41 @@ class EventThreadTest {
     }
 
     @Test
+    void aForgottenEventThreadIsReportedWithWhereItWasStarted() throws Exception {
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(EventThread.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> app =
+                new ch.qos.logback.core.read.ListAppender<>();
+        app.start();
+        logger.addAppender(app);
+        EventLoop loop;
+        Thread thread;
+        try {
+            EventThread forgotten = new EventThread("et-forgotten").start();
+            loop = forgotten.loop();
+            thread = forgotten.thread();
+            forgotten = null;
+            for (int i = 0; i < 500 && app.list.stream().noneMatch(e -> e.getFormattedMessage().contains("never closed")); i++) {
+                System.gc();
+                CountDownLatch tick = new CountDownLatch(1);
+                loop.callSoonThreadsafe(tick::countDown);
+                tick.await();
+            }
+        } finally {
+            logger.detachAppender(app);
+        }
+        assertThat(app.list).anySatisfy(e -> {
+            assertThat(e.getFormattedMessage()).contains("et-forgotten").contains("never closed");
+            assertThat(e.getThrowableProxy().getMessage()).contains("started here");
+            assertThat(e.getThrowableProxy().getStackTraceElementProxyArray())
+                    .anySatisfy(f -> assertThat(f.getSTEAsString()).contains("aForgottenEventThreadIsReported"));
+        });
+        // Nobody can close it any more; stop its loop so the test leaves no thread behind.
+        loop.callSoonThreadsafe(loop::stop);
+        thread.join();
+    }
+
+    @Test
     void startTwiceIsRefused() {
         try (EventThread et = new EventThread("et-twice").start()) {
             assertThatThrownBy(et::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
