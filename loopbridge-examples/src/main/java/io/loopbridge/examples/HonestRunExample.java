@@ -77,6 +77,7 @@ public final class HonestRunExample {
                 });
                 return Async.await(out);
             });
+            n.say("the opt-in last resort returned '" + inWorker + "'");
             return new Outcome(first, second, loops[0] == loops[1], inside, refusal[0], inWorker);
         } finally {
             Bridge.closeThreadLoop(); // this thread's cached loop; otherwise closed when the thread is collected

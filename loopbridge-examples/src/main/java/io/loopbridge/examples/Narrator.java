@@ -2,6 +2,7 @@ package io.loopbridge.examples;
 
 import io.loopbridge.EventLoop;
 import io.loopbridge.Task;
+import io.loopbridge.TaskMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +26,10 @@ public final class Narrator {
     public Narrator(String example, boolean print) {
         this.example = example;
         this.print = print;
+        if (print) {
+            System.out.println(example + ": task mode " + TaskMode.best()
+                    + (TaskMode.best() == TaskMode.FAST ? "" : " (start the JVM with --add-opens java.base/java.lang=ALL-UNNAMED for FAST)"));
+        }
     }
 
     /** Records and prints {@code step} with where it ran; returns the line. */

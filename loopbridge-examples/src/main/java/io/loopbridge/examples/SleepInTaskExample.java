@@ -42,7 +42,6 @@ public final class SleepInTaskExample {
         try (WatchdogReports reports = new WatchdogReports();
              Runner runner = new Runner(EventLoop.builder().name("sleepy").blockedLoopThreshold(Duration.ofMillis(200)))) {
             TaskMode mode = runner.loop().taskMode();
-            n.say("task mode: " + mode);
 
             // The mistake: Thread.sleep in a task. Naps until the other task ran or the watchdog spoke.
             AtomicBoolean otherRan = new AtomicBoolean();
