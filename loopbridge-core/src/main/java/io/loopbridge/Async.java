@@ -59,6 +59,20 @@ public final class Async {
         return Awaiting.await(Objects.requireNonNull(stage, "stage"));
     }
 
+    /**
+     * Checks the one rule without waiting: throws {@link BlockingOnLoopException} if the calling
+     * thread is an event-loop thread outside any task (ours or another framework's). Library
+     * code calls it before a blocking operation with side effects, so it refuses before acting.
+     *
+     * @param what the operation, for the message
+     */
+    public static void checkMayBlock(String what) {
+        Scope s = Scope.CURRENT.get();
+        if (s == null || s.task == null) {
+            Awaiting.checkMayBlock(Objects.requireNonNull(what, "what"), s);
+        }
+    }
+
     /** Sleeps: a loop timer inside a task (cancellable), {@link Thread#sleep} on a plain thread. */
     public static void sleep(Duration d) throws Exception {
         Objects.requireNonNull(d, "d");

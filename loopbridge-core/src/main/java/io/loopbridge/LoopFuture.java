@@ -173,6 +173,11 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
         return setOutcome(new Cancelled(message));
     }
 
+    /** Cancels without a message (asyncio's {@code cancel()}); false if already done. */
+    public boolean cancel() {
+        return cancel((String) null);
+    }
+
     /** Cancels (the flag is ignored, as in CompletableFuture). */
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {

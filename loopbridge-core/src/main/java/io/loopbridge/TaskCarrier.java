@@ -46,6 +46,9 @@ abstract sealed class TaskCarrier {
         @Override
         void start(Task<?> t) {
             t.thread = builder.unstarted(t::runBody);
+            if (loop.debug()) {
+                t.thread.setName(t.name()); // readable logs; a name per task costs too much otherwise
+            }
             t.thread.start();
         }
 
@@ -89,6 +92,9 @@ abstract sealed class TaskCarrier {
         @Override
         void start(Task<?> t) {
             t.thread = THREADS.newThread(t::runBody);
+            if (loop.debug()) {
+                t.thread.setName(t.name());
+            }
             loop.scheduleInternal(new Callback(() -> step(t), null));
         }
 
