@@ -196,6 +196,11 @@ public final class DemoService implements AutoCloseable {
         return db.created;
     }
 
+    /** Connections being served right now (not counting refused ones); for tests and tools. */
+    int openConnections() throws Exception {
+        return eventThread.call(conns::size);
+    }
+
     /** Blocks until {@link #close} has finished. */
     public void awaitTermination() throws InterruptedException {
         terminated.await();
