@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds (when needed) and starts the loopbridge demo service on http://127.0.0.1:8080/.
+#
+#   ./demo.sh [--port 8080] [--host 127.0.0.1] [--db mem | JDBC-URL] [--help]
+#
+# Needs Maven and a JDK 21+ somewhere (JAVA_HOME, /usr/lib/jvm or ~/.jdks); the default `java`
+# may be older. The embedded H2 database is created under ./loopbridge-demo-data on first start.
+# Ctrl-C stops it gracefully. DEMO_REBUILD=1 forces a rebuild.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+JAR=loopbridge-demo/target/loopbridge-demo.jar
+
+die() { echo "demo.sh: $*" >&2; exit 1; }
+
+# --- a JDK 21+: JAVA_HOME if it is one, else the newest under /usr/lib/jvm and ~/.jdks ----
+# (the same search as bench/run.sh)
+java_feature() {   # prints the feature release of JDK home $1 (8, 17, 21, 25, ...) or nothing
+  [[ -x "$1/bin/java" ]] || return 0
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 |
+    sed -n 's/^ *java\.specification\.version = \(1\.\)\{0,1\}\([0-9]*\).*/\2/p' | head -n1
+}
+find_jdk() {
+  local v best="" best_v=0 home
+  if [[ -n "${JAVA_HOME:-}" ]]; then
+    v="$(java_feature "$JAVA_HOME")"
+    if [[ -n "$v" && "$v" -ge 21 ]]; then echo "$JAVA_HOME"; return; fi
+    echo "demo.sh: JAVA_HOME=$JAVA_HOME is not a JDK 21+; looking elsewhere" >&2
+  fi
+  for home in /usr/lib/jvm/* "$HOME"/.jdks/*; do
+    [[ -d "$home" ]] || continue
+    v="$(java_feature "$home")"
+    if [[ -n "$v" && "$v" -gt "$best_v" ]]; then best="$home"; best_v="$v"; fi
+  done
+  [[ "$best_v" -ge 21 ]] || return 1
+  echo "$best"
+}
+JDK="$(find_jdk)" || die "no JDK 21+ found: set JAVA_HOME, or install one under /usr/lib/jvm or ~/.jdks"
+command -v mvn >/dev/null || die "Maven (mvn) is not installed"
+
+# --- the demo jar, rebuilt when a source or pom is newer than it -------------------------
+if [[ "${DEMO_REBUILD:-0}" == 1 || ! -f "$JAR" ]] ||
+   [[ -n "$(find pom.xml loopbridge-core loopbridge-demo -newer "$JAR" \
+            \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) \
+            -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
+  echo "== building $JAR (first start takes a minute)" >&2
+  # Maven runs on that JDK too: packaging loopbridge-core reads its module-info.class with Maven's own JVM.
+  JAVA_HOME="$JDK" mvn -B -q -Dstyle.color=never -pl loopbridge-demo -am package -DskipTests >&2 ||
+    die "build failed (see above)"
+fi
+[[ -f "$JAR" ]] || die "build produced no $JAR"
+
+# exec: Ctrl-C and SIGTERM go straight to the JVM, which shuts down gracefully and exits 0.
+exec "$JDK/bin/java" --add-opens java.base/java.lang=ALL-UNNAMED -jar "$JAR" "$@"
