@@ -33,7 +33,7 @@ public final class Server implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Server.class);
     private static final Duration ACCEPT_RETRY_DELAY = Duration.ofSeconds(1);
 
-    enum State { SERVING, CLOSED }
+    enum State { SERVING, DRAINING, CLOSED }
 
     private final EventLoop loop;
     private final Streams.Handler handler;
@@ -101,7 +101,7 @@ public final class Server implements AutoCloseable {
         return List.copyOf(addresses);
     }
 
-    /** True until {@link #close()}. */
+    /** True until {@link #stopAccepting()} or {@link #close()}. */
     public boolean isServing() {
         return state == State.SERVING;
     }
@@ -190,15 +190,19 @@ public final class Server implements AutoCloseable {
     // ---------------------------------------------------------------- closing
 
     /**
-     * Stops listening, cancels the handler tasks and closes every live connection at once.
-     * Idempotent. {@link #awaitClosed()} waits for the handlers to finish.
+     * Stops listening but lets live connections and their handlers carry on (asyncio's
+     * {@code Server.close()} without {@code abort_clients()}): the first step of a graceful
+     * shutdown. {@link #close()} later ends whatever is still open. Idempotent. Loop only.
      */
-    @Override
-    public void close() {
-        if (state == State.CLOSED) {
+    public void stopAccepting() {
+        if (state != State.SERVING) {
             return;
         }
-        state = State.CLOSED;
+        state = State.DRAINING;
+        closeListeners();
+    }
+
+    private void closeListeners() {
         if (acceptRetry != null) {
             acceptRetry.cancel();
             acceptRetry = null;
@@ -209,6 +213,19 @@ public final class Server implements AutoCloseable {
             }
             closeQuietly(l);
         }
+    }
+
+    /**
+     * Stops listening, cancels the handler tasks and closes every live connection at once.
+     * Idempotent. {@link #awaitClosed()} waits for the handlers to finish.
+     */
+    @Override
+    public void close() {
+        if (state == State.CLOSED) {
+            return;
+        }
+        state = State.CLOSED;
+        closeListeners();
         for (SocketTransport t : List.copyOf(connections)) {
             t.abort();
         }

@@ -275,6 +275,28 @@ class StreamsTest {
     // ---------------------------------------------------------------- faults
 
     @Test
+    void stopAcceptingRefusesNewConnectionsWhileLiveOnesCarryOn() throws Exception {
+        Async.run(() -> {
+            Server server = Streams.startServer(ECHO_LINES, LOCAL, 0);
+            int port = port(server);
+            Streams.Connection live = Streams.openConnection(LOCAL, port);
+            live.writer().write(ascii("before\n"));
+            assertThat(live.reader().readLine()).isEqualTo(ascii("before\n"));
+            server.stopAccepting();
+            assertThat(server.isServing()).isFalse();
+            assertThatThrownBy(() -> Streams.openConnection(LOCAL, port)).isInstanceOf(java.net.ConnectException.class);
+            live.writer().write(ascii("after\n"));
+            assertThat(live.reader().readLine()).isEqualTo(ascii("after\n"));
+            assertThat(server.connectionCount()).isEqualTo(1);
+            live.writer().close();
+            server.close();
+            server.awaitClosed();
+            assertThat(registered()).isZero();
+            return null;
+        });
+    }
+
+    @Test
     void aPeerResetMidStreamIsAnIOExceptionAndOtherConnectionsCarryOn() throws Exception {
         Async.run(() -> {
             EventLoop loop = EventLoop.current();
