@@ -141,15 +141,16 @@ SETS = {
             }),
         ),
         mains=(
-            JvmMain("io.loopbridge.bench.SuspendedTaskMemory", ("FAST",), ("-Xmx1g",)),
-            JvmMain("io.loopbridge.bench.SuspendedTaskMemory", ("PORTABLE",), ("-Xmx1g",)),
+            JvmMain("io.loopbridge.bench.SuspendedTaskMemory", ("FAST",), ("-Xmx1g", "-XX:+ExitOnOutOfMemoryError")),
+            JvmMain("io.loopbridge.bench.SuspendedTaskMemory", ("PORTABLE",),
+                    ("-Xmx1g", "-XX:+ExitOnOutOfMemoryError")),
             JvmMain("io.loopbridge.bench.ResumeLatency"),
         ),
         jvm_lines={
-            "suspended_task_memory_fast_N1000000":
-                JvmLine("SuspendedTaskMemory.parked", lower_is_better=True),
-            "suspended_task_memory_portable_N1000000":
-                JvmLine("SuspendedTaskMemory.parked", impl=OURS + "-portable", lower_is_better=True),
+            **{f"suspended_task_memory_{mode}_N{n}":
+                JvmLine("SuspendedTaskMemory.parked", {"tasks": str(n)}, impl=impl, lower_is_better=True)
+               for mode, impl in (("fast", OURS), ("portable", OURS + "-portable"))
+               for n in (100_000, 1_000_000)},
             **_resume_lines(),
         },
     ),

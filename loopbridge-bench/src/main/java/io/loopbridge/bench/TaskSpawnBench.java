@@ -1,0 +1,103 @@
+package io.loopbridge.bench;
+
+import io.loopbridge.Async;
+import io.loopbridge.EventLoop;
+import io.loopbridge.Task;
+import io.loopbridge.TaskMode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Set "tasks": spawn + complete throughput, one op = one task. Counterpart of
+ * anchors/python/b7_tasks.py ({@code tasks_create_gather_throughput}): inside a running loop
+ * one task creates {@link #BATCH} tasks of a trivial body with {@code loop.createTask} and
+ * awaits {@code Async.gather} of them all (b7 creates 100,000 per repeat; 10,000 here gives
+ * JMH many invocations per 1 s iteration, even for the slow PORTABLE mode).
+ *
+ * <p>impl values: {@value BenchBase#LOOPBRIDGE} (the loop in {@link TaskMode#FAST}),
+ * {@value #PORTABLE} (the same loop in {@link TaskMode#PORTABLE}), {@value #VTHREADS}
+ * (the JDK alone: {@code Thread.ofVirtual().start} of the same trivial work, then a join of
+ * each, from the benchmark thread). Every invocation checks that every task finished with
+ * its result, or throws.
+ */
+public class TaskSpawnBench extends BenchBase {
+
+    static final int BATCH = 10_000;
+    static final String PORTABLE = "loopbridge-portable";
+    static final String VTHREADS = "vthreads";
+
+    private static final Integer ONE = 1;
+    private static final Callable<Integer> TRIVIAL = () -> ONE;
+    private static final Runnable TRIVIAL_RUNNABLE = () -> { };
+
+    @Param({LOOPBRIDGE, PORTABLE, VTHREADS})
+    public String impl;
+
+    private EventLoop loop;
+    private Callable<Integer> spawnAndGather;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        TaskMode mode = switch (impl) {
+            case LOOPBRIDGE -> TaskMode.FAST;
+            case PORTABLE -> TaskMode.PORTABLE;
+            case VTHREADS -> null;
+            default -> throw new IllegalArgumentException("unknown impl: " + impl);
+        };
+        if (mode != null) {
+            loop = EventLoop.builder().name("bench-" + impl).taskMode(mode).build();
+            EventLoop l = loop;
+            spawnAndGather = () -> {
+                List<Task<Integer>> tasks = new ArrayList<>(BATCH);
+                for (int i = 0; i < BATCH; i++) {
+                    tasks.add(l.createTask(TRIVIAL));
+                }
+                List<Integer> results = Async.await(Async.gather(tasks));
+                return verify(results);
+            };
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        if (loop != null) {
+            loop.close();
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int spawnComplete() throws Exception {
+        if (loop != null) {
+            return loop.runUntilComplete(spawnAndGather);
+        }
+        Thread[] threads = new Thread[BATCH];
+        Thread.Builder.OfVirtual builder = Thread.ofVirtual();
+        for (int i = 0; i < BATCH; i++) {
+            threads[i] = builder.start(TRIVIAL_RUNNABLE);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        return BATCH;
+    }
+
+    private int verify(List<Integer> results) {
+        if (results.size() != BATCH) {
+            throw new IllegalStateException(impl + ": LOST TASKS: gathered " + results.size() + "/" + BATCH);
+        }
+        for (int i = 0; i < BATCH; i++) {
+            if (results.get(i) != ONE) {
+                throw new IllegalStateException(impl + ": task " + i + " returned " + results.get(i));
+            }
+        }
+        return BATCH;
+    }
+}
