@@ -56,7 +56,13 @@ public final class Async {
 
     /** Waits for {@code stage} by the one rule and returns its result or throws its exception, unwrapped. */
     public static <T> T await(CompletionStage<T> stage) throws Exception {
-        return Awaiting.await(Objects.requireNonNull(stage, "stage"));
+        Objects.requireNonNull(stage, "stage");
+        // Straight to the task: every frame here is kept in each parked task's stack.
+        Scope s = Scope.current();
+        if (s != null && s.task != null) {
+            return s.task.await(stage);
+        }
+        return Awaiting.await(stage);
     }
 
     /**
@@ -67,7 +73,7 @@ public final class Async {
      * @param what the operation, for the message
      */
     public static void checkMayBlock(String what) {
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         if (s == null || s.task == null) {
             Awaiting.checkMayBlock(Objects.requireNonNull(what, "what"), s);
         }
@@ -76,7 +82,7 @@ public final class Async {
     /** Sleeps: a loop timer inside a task (cancellable), {@link Thread#sleep} on a plain thread. */
     public static void sleep(Duration d) throws Exception {
         Objects.requireNonNull(d, "d");
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         if (s != null && s.task != null) {
             if (d.isNegative() || d.isZero()) {
                 s.task.checkpoint();
@@ -289,7 +295,7 @@ public final class Async {
      */
     public static <T> T toThread(Callable<T> work) throws Exception {
         Objects.requireNonNull(work, "work");
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         if (s != null && s.task != null) {
             return s.task.await(s.loop.runInExecutor(null, work));
         }

@@ -37,7 +37,7 @@ final class Awaiting {
     }
 
     static <T> T await(CompletionStage<T> stage) throws Exception {
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         if (s != null && s.task != null) {
             return s.task.await(stage);
         }
@@ -66,7 +66,7 @@ final class Awaiting {
     }
 
     static void checkMayBlock(String what) {
-        checkMayBlock(what, Scope.CURRENT.get());
+        checkMayBlock(what, Scope.current());
     }
 
     private static String foreignKind(Thread t) {
@@ -136,7 +136,7 @@ final class Awaiting {
     }
 
     static <T> T awaitWithTimeout(CompletionStage<T> stage, long nanos, boolean cancelOnTimeout) throws Exception {
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         if (s != null && s.task != null) {
             try (Timeout t = Timeout.at(s.task, s.loop.time() + nanos)) {
                 return s.task.await(stage);

@@ -70,7 +70,7 @@ public final class Bridge {
     public static <T> T runSync(Callable<T> body, OnLoop onLoop) throws Exception {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(onLoop, "onLoop");
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         if (s != null && s.task != null) {
             return body.call();
         }

@@ -454,7 +454,7 @@ public final class BridgeQueue<T> implements AutoCloseable {
     }
 
     private Waiting waitingFor(String method, long nanos) {
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         Task<?> task = s == null ? null : s.task;
         if (task == null && nanos != 0) {
             Awaiting.checkMayBlock(method, s);

@@ -74,7 +74,7 @@ public final class CapacityLimiter {
         if (tryAcquire()) {
             return;
         }
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         if (s != null && s.task != null) {
             LoopFuture<Void> f = s.loop.createFuture();
             synchronized (lock) {

@@ -201,7 +201,7 @@ public final class EventThread implements AutoCloseable {
      * refused with {@link BlockingOnLoopException}. Exceptions come out unwrapped.
      */
     public <T> T call(Callable<T> body) throws Exception {
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         if (s != null && s.task != null && s.loop == core.loop) {
             return body.call();
         }

@@ -29,7 +29,7 @@ abstract class LoopBound {
      * Returns the bound loop, or null while unbound and called from a thread outside any loop.
      */
     final SelectorEventLoop checkThread(String method) {
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         SelectorEventLoop current = s == null ? null : s.loop;
         SelectorEventLoop bound = loop;
         if (bound == null) {
@@ -50,7 +50,7 @@ abstract class LoopBound {
      * throws {@link BlockingOnLoopException}, as {@link Async#await} does.
      */
     final Task<?> checkTask(String method) {
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         if (s == null || s.loop == null) {
             SelectorEventLoop bound = loop;
             if (bound != null) {
@@ -71,7 +71,7 @@ abstract class LoopBound {
     private String confinementMessage(String method, SelectorEventLoop bound) {
         Thread loopThread = bound.loopThread();
         String where = loopThread == null ? "which is not running now" : "running in thread '" + loopThread.getName() + "'";
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         String caller = s != null && s.loop != null ? " (of event loop '" + s.loop.name() + "')" : "";
         return method + " called from thread '" + Thread.currentThread().getName() + "'" + caller + ", but this "
                 + getClass().getSimpleName() + " is bound to event loop '" + bound.name() + "' " + where

@@ -21,18 +21,46 @@ final class Scope {
         this.context = context;
     }
 
+    /**
+     * Loops running FAST tasks, by carrier thread. A FAST task's thread never touches a
+     * ThreadLocal (a first get() would give each of a million parked tasks its own map): it
+     * finds its scope through the loop that carries it, which knows which task step it runs.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<Thread, SelectorEventLoop> FAST_CARRIERS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    static void carrierStarted(Thread carrier, SelectorEventLoop loop) {
+        FAST_CARRIERS.put(carrier, loop);
+    }
+
+    static void carrierStopped(Thread carrier) {
+        FAST_CARRIERS.remove(carrier);
+    }
+
     static Scope current() {
+        Thread t = Thread.currentThread();
+        if (t.isVirtual() && !FAST_CARRIERS.isEmpty()) {
+            Thread carrier = io.loopbridge.internal.VirtualThreads.currentCarrierThread();
+            SelectorEventLoop loop = carrier == null ? null : FAST_CARRIERS.get(carrier);
+            if (loop != null) {
+                Task<?> task = loop.runningFastTask;
+                // A thread a task started inherits the loop as scheduler but is not the task.
+                if (task != null && task.thread == t) {
+                    return task.scope;
+                }
+            }
+        }
         return CURRENT.get();
     }
 
     static Context currentContext() {
-        Scope s = CURRENT.get();
+        Scope s = current();
         return s == null ? null : s.context;
     }
 
     /** Scope of the calling thread, created for a plain thread that needs one to set a ContextVar. */
     static Scope currentOrCreate() {
-        Scope s = CURRENT.get();
+        Scope s = current();
         if (s == null) {
             s = new Scope(null, null, null);
             CURRENT.set(s);

@@ -133,7 +133,7 @@ final class SelectorEventLoop implements EventLoop {
     // ---------------------------------------------------------------- identity
 
     static SelectorEventLoop runningLoop() {
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         return s == null ? null : s.loop;
     }
 
@@ -157,7 +157,7 @@ final class SelectorEventLoop implements EventLoop {
 
     @Override
     public boolean inLoop() {
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         return s != null && s.loop == this;
     }
 
@@ -247,10 +247,28 @@ final class SelectorEventLoop implements EventLoop {
         wakeup.wake();
     }
 
-    /** The FAST-mode virtual-thread scheduler: the JDK calls this from any thread. Never throws. */
+    /** A virtual-thread scheduler for threads that are not tasks. Never throws. */
     void scheduleContinuation(Runnable continuation) {
         scheduleInternal(new Callback(continuation, null));
     }
+
+    /** The FAST-mode scheduler of task {@code t}: the JDK calls this from any thread. Never throws. */
+    void scheduleTaskStep(Task<?> t, Runnable continuation) {
+        scheduleInternal(new TaskStep(continuation, t));
+    }
+
+    /** A continuation step of one FAST task. */
+    static final class TaskStep extends Callback {
+        final Task<?> task;
+
+        TaskStep(Runnable fn, Task<?> task) {
+            super(fn, null);
+            this.task = task;
+        }
+    }
+
+    /** The FAST task whose step runs right now; loop thread only (read by Scope.current on the same carrier). */
+    Task<?> runningFastTask;
 
     @Override
     public TimerHandle callLater(Duration delay, Runnable callback) {
@@ -372,7 +390,7 @@ final class SelectorEventLoop implements EventLoop {
         LoopFuture<T> f = new LoopFuture<>(this);
         Context ctx = Scope.currentContext();
         ex.execute(() -> {
-            Scope prev = Scope.CURRENT.get();
+            Scope prev = Scope.current();
             Scope.CURRENT.set(new Scope(null, null, ctx));
             try {
                 T v = work.call();
@@ -414,7 +432,7 @@ final class SelectorEventLoop implements EventLoop {
             throw new IllegalStateException("event loop '" + name + "' is already running in thread '"
                     + (thread != null ? thread.getName() : "?") + "'");
         }
-        Scope prev = Scope.CURRENT.get();
+        Scope prev = Scope.current();
         if (prev != null && prev.loop != null) {
             throw new IllegalStateException("cannot run event loop '" + name + "' in thread '" + me.getName()
                     + "': event loop '" + prev.loop.name + "' is already running in it"
@@ -429,6 +447,9 @@ final class SelectorEventLoop implements EventLoop {
         thread = me;
         state = State.RUNNING;
         Scope.CURRENT.set(loopScope);
+        if (taskMode == TaskMode.FAST) {
+            Scope.carrierStarted(me, this);
+        }
         if (blockedThresholdNanos > 0) {
             BlockedLoopWatchdog.watch(this);
         }
@@ -437,6 +458,9 @@ final class SelectorEventLoop implements EventLoop {
                 runOnce();
             }
         } finally {
+            if (taskMode == TaskMode.FAST) {
+                Scope.carrierStopped(me);
+            }
             if (blockedThresholdNanos > 0) {
                 BlockedLoopWatchdog.unwatch(this);
             }
@@ -630,12 +654,18 @@ final class SelectorEventLoop implements EventLoop {
             stepSeq++;
             stepStart = System.nanoTime();
         }
+        Task<?> prevTask = runningFastTask;
+        if (cb instanceof TaskStep ts) {
+            runningFastTask = ts.task;
+        }
         try {
             cb.fn.run();
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable e) {
             callExceptionHandler(new ExceptionContext("Exception in callback " + cb.fn, e, cb));
+        } finally {
+            runningFastTask = prevTask;
         }
         if (blockedThresholdNanos > 0) {
             stepStart = 0;
@@ -717,7 +747,7 @@ final class SelectorEventLoop implements EventLoop {
         if (s == State.CLOSING) {
             return;
         }
-        Scope prev = Scope.CURRENT.get();
+        Scope prev = Scope.current();
         if (prev != null && prev.loop != null) {
             throw new IllegalStateException("cannot close event loop '" + name + "' from inside a running loop ('"
                     + prev.loop.name + "')");
@@ -726,9 +756,15 @@ final class SelectorEventLoop implements EventLoop {
         Thread me = Thread.currentThread();
         thread = me;
         Scope.CURRENT.set(loopScope);
+        if (taskMode == TaskMode.FAST) {
+            Scope.carrierStarted(me, this);
+        }
         try {
             drainForClose();
         } finally {
+            if (taskMode == TaskMode.FAST) {
+                Scope.carrierStopped(me);
+            }
             Scope.CURRENT.remove();
             if (prev != null) {
                 Scope.CURRENT.set(prev);

@@ -140,7 +140,7 @@ public final class SyncFacade {
             if (mh == null) {
                 return objectMethod(proxy, method, args, impl);
             }
-            Scope s = Scope.CURRENT.get();
+            Scope s = Scope.current();
             if (s == null || s.task == null) {
                 // Refuse before the async call starts anything we could not wait for.
                 Awaiting.checkMayBlock("SyncFacade call " + method.getName(), s);

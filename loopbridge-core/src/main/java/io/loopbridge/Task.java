@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A body of plain Java code running on a loop (asyncio.Task). Each task is a virtual thread
@@ -35,6 +36,7 @@ public final class Task<T> extends LoopFuture<T> {
     /** The given name, or null: then "Task-" + id, built only when asked for. */
     private final String name;
     private final long id;
+    private final boolean fast;
     private final Callable<T> body;
     /** The creator's SLF4J MDC, installed in the task's thread (null when empty or no MDC). */
     private final java.util.Map<String, String> mdc;
@@ -59,6 +61,7 @@ public final class Task<T> extends LoopFuture<T> {
         super(loop);
         this.name = name;
         this.id = id;
+        this.fast = loop.taskMode() == TaskMode.FAST;
         this.body = body;
         this.scope = new Scope(loop, this, context);
         this.mdc = MDC_ACTIVE ? org.slf4j.MDC.getCopyOfContextMap() : null;
@@ -66,12 +69,12 @@ public final class Task<T> extends LoopFuture<T> {
 
     /** The task running on this thread, if any. */
     public static Optional<Task<?>> current() {
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         return Optional.ofNullable(s == null ? null : s.task);
     }
 
     static Task<?> currentOrNull() {
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         return s == null ? null : s.task;
     }
 
@@ -163,7 +166,9 @@ public final class Task<T> extends LoopFuture<T> {
     // ---------------------------------------------------------------- the body
 
     void runBody() {
-        Scope.CURRENT.set(scope);
+        if (!fast) {
+            Scope.CURRENT.set(scope); // FAST tasks are found through their carrier (Scope.current)
+        }
         if (mdc != null && !mdc.isEmpty()) {
             org.slf4j.MDC.setContextMap(mdc);
         }
@@ -204,6 +209,11 @@ public final class Task<T> extends LoopFuture<T> {
     }
 
     private void park() {
+        if (fast && !loop.watchdogOn()) {
+            // The common case without the extra frames: this stack is kept while the task is parked.
+            LockSupport.park(this);
+            return;
+        }
         markRunning(false);
         loop.carrier().park(this);
         markRunning(true);

@@ -36,16 +36,18 @@ abstract sealed class TaskCarrier {
      * hands the continuation to {@link SelectorEventLoop#scheduleContinuation}.
      */
     static final class Fast extends TaskCarrier {
-        private final Thread.Builder.OfVirtual builder;
 
         Fast(SelectorEventLoop loop) {
             super(loop);
-            this.builder = VirtualThreads.builder(loop::scheduleContinuation);
+            // Fail at loop creation, not at the first task, if the builder is unreachable.
+            VirtualThreads.builder(loop::scheduleContinuation);
         }
 
         @Override
         void start(Task<?> t) {
-            t.thread = builder.unstarted(t::runBody);
+            // One scheduler per task, so the loop knows which task each continuation step runs
+            // (Scope.current() relies on it instead of a ThreadLocal in the task's thread).
+            t.thread = VirtualThreads.builder(step -> loop.scheduleTaskStep(t, step)).unstarted(t::runBody);
             if (loop.debug()) {
                 t.thread.setName(t.name()); // readable logs; a name per task costs too much otherwise
             }

@@ -51,7 +51,7 @@ public final class Threads {
     public static <T> T toThread(Callable<T> work, CapacityLimiter limiter, CancelPolicy policy) throws Exception {
         Objects.requireNonNull(work, "work");
         Objects.requireNonNull(policy, "policy");
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         if (s == null || s.task == null) {
             Awaiting.checkMayBlock("Threads.toThread", s);
             if (limiter == null) {
@@ -107,7 +107,7 @@ public final class Threads {
     /** Runs {@code work} on {@code executor} (e.g. a ForkJoinPool for CPU-bound work) and awaits it. */
     public static <T> T runInExecutor(Executor executor, Callable<T> work) throws Exception {
         Objects.requireNonNull(executor, "executor");
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         if (s == null || s.task == null) {
             Awaiting.checkMayBlock("Threads.runInExecutor", s);
             return Awaiting.block(CompletableFuture.supplyAsync(() -> {
@@ -157,7 +157,7 @@ public final class Threads {
     static Runnable carryContext(Context ctx, Runnable r) {
         Map<String, String> mdc = MDC.getCopyOfContextMap();
         return () -> {
-            Scope prev = Scope.CURRENT.get();
+            Scope prev = Scope.current();
             Scope.CURRENT.set(new Scope(null, null, ctx));
             Map<String, String> prevMdc = MDC.getCopyOfContextMap();
             setMdc(mdc);

@@ -74,7 +74,7 @@ final class ThreadsafeFuture<T> extends CompletableFuture<T> {
 
     @Override
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         Awaiting.checkMayBlock("Future.get of runCoroutineThreadsafe", s);
         if (!isDone()) {
             if (s != null && s.task != null) {
@@ -102,7 +102,7 @@ final class ThreadsafeFuture<T> extends CompletableFuture<T> {
     }
 
     private void awaitByTheRule(String what) throws InterruptedException {
-        Scope s = Scope.CURRENT.get();
+        Scope s = Scope.current();
         Awaiting.checkMayBlock("Future." + what + " of runCoroutineThreadsafe", s);
         if (s != null && s.task != null && !isDone()) {
             try {

@@ -15,6 +15,7 @@ public final class VirtualThreads {
     private static final MethodHandle BUILDER;
     private static final String UNAVAILABLE_REASON;
     private static final Executor DEFAULT_SCHEDULER;
+    private static final MethodHandle CURRENT_CARRIER;
 
     static {
         MethodHandle mh = null;
@@ -41,6 +42,32 @@ public final class VirtualThreads {
             }
         }
         DEFAULT_SCHEDULER = def;
+        MethodHandle carrier = null;
+        if (mh != null) {
+            try {
+                var m = Thread.class.getDeclaredMethod("currentCarrierThread");
+                m.setAccessible(true);
+                carrier = MethodHandles.lookup().unreflect(m);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                carrier = null;
+            }
+        }
+        CURRENT_CARRIER = carrier;
+    }
+
+    /**
+     * The platform thread carrying the current virtual thread (the thread itself when it is a
+     * platform thread), or null when that is not reachable (no --add-opens).
+     */
+    public static Thread currentCarrierThread() {
+        if (CURRENT_CARRIER == null) {
+            return null;
+        }
+        try {
+            return (Thread) CURRENT_CARRIER.invokeExact();
+        } catch (Throwable t) {
+            return null;
+        }
     }
 
     /**
