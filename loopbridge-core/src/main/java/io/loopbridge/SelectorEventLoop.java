@@ -46,6 +46,9 @@ final class SelectorEventLoop implements EventLoop {
 
     enum State { IDLE, RUNNING, CLOSING, CLOSED }
 
+    /** Cross-thread posts run per iteration at most (the rest wait one iteration). */
+    private static final int INCOMING_BATCH = 4096;
+
     private final String name;
     private final boolean debug;
     private final long slowCallbackNanos;
@@ -534,10 +537,6 @@ final class SelectorEventLoop implements EventLoop {
         } else if (ioSelector.selectorOrNull() != null) {
             select(0);
         }
-        Callback cb;
-        while ((cb = incoming.poll()) != null) {
-            ready.add(cb);
-        }
         if (timers.size() > 0) {
             long now = clock.nanoTime();
             TimerCallback t;
@@ -547,6 +546,12 @@ final class SelectorEventLoop implements EventLoop {
         }
         for (int n = ready.size(); n > 0; n--) {
             run(ready.poll());
+        }
+        // Cross-thread posts run straight from their queue (no copy into the ready deque),
+        // a bounded batch per iteration so timers and I/O keep their turns under a flood.
+        Callback cb;
+        for (int n = INCOMING_BATCH; n > 0 && (cb = incoming.poll()) != null; n--) {
+            run(cb);
         }
     }
 
