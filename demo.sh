@@ -14,28 +14,8 @@ JAR=loopbridge-demo/target/loopbridge-demo.jar
 
 die() { echo "demo.sh: $*" >&2; exit 1; }
 
-# --- a JDK 21+: JAVA_HOME if it is one, else the newest under /usr/lib/jvm and ~/.jdks ----
-# (the same search as bench/run.sh)
-java_feature() {   # prints the feature release of JDK home $1 (8, 17, 21, 25, ...) or nothing
-  [[ -x "$1/bin/java" ]] || return 0
-  "$1/bin/java" -XshowSettings:properties -version 2>&1 |
-    sed -n 's/^ *java\.specification\.version = \(1\.\)\{0,1\}\([0-9]*\).*/\2/p' | head -n1
-}
-find_jdk() {
-  local v best="" best_v=0 home
-  if [[ -n "${JAVA_HOME:-}" ]]; then
-    v="$(java_feature "$JAVA_HOME")"
-    if [[ -n "$v" && "$v" -ge 21 ]]; then echo "$JAVA_HOME"; return; fi
-    echo "demo.sh: JAVA_HOME=$JAVA_HOME is not a JDK 21+; looking elsewhere" >&2
-  fi
-  for home in /usr/lib/jvm/* "$HOME"/.jdks/*; do
-    [[ -d "$home" ]] || continue
-    v="$(java_feature "$home")"
-    if [[ -n "$v" && "$v" -gt "$best_v" ]]; then best="$home"; best_v="$v"; fi
-  done
-  [[ "$best_v" -ge 21 ]] || return 1
-  echo "$best"
-}
+# --- a JDK 21+ (bench/find-jdk.sh) ----------------------------------------------------
+source "$ROOT/bench/find-jdk.sh"
 JDK="$(find_jdk)" || die "no JDK 21+ found: set JAVA_HOME, or install one under /usr/lib/jvm or ~/.jdks"
 command -v mvn >/dev/null || die "Maven (mvn) is not installed"
 
