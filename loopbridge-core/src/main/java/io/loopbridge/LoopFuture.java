@@ -194,17 +194,24 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
             ws = waiters;
             waiters = null;
         }
-        if (ws instanceof Waiter w) {
-            w.fire(this);
-        } else if (ws != null) {
-            @SuppressWarnings("unchecked")
-            ArrayList<Waiter> list = (ArrayList<Waiter>) ws;
-            for (Waiter w : list) {
-                w.fire(this);
+        if (ws instanceof ArrayList<?> list) {
+            for (Object w : list) {
+                fire(w);
             }
+        } else if (ws != null) {
+            fire(ws);
         }
         onDone(o);
         return true;
+    }
+
+    /** A waiter is a {@link Waiter}, or a task parked on this future (no wrapper object per await). */
+    private void fire(Object w) {
+        if (w instanceof Task<?> t) {
+            t.loop.carrier().resume(t);
+        } else {
+            ((Waiter) w).fire(this);
+        }
     }
 
     /** Hook for subclasses, called once after the outcome is set. */
@@ -218,28 +225,37 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
 
     /** Adds {@code w}; if already done, fires it now. */
     final void addWaiter(Waiter w) {
+        addWaiterObject(w);
+    }
+
+    /** Adds a task parked on this future: resumed on completion. */
+    final void addWaitingTask(Task<?> t) {
+        addWaiterObject(t);
+    }
+
+    private void addWaiterObject(Object w) {
         synchronized (this) {
             if (outcome == null) {
                 Object ws = waiters;
                 if (ws == null) {
                     waiters = w;
-                } else if (ws instanceof Waiter one) {
-                    ArrayList<Waiter> list = new ArrayList<>(4);
-                    list.add(one);
+                } else if (ws instanceof ArrayList<?> l) {
+                    @SuppressWarnings("unchecked")
+                    ArrayList<Object> list = (ArrayList<Object>) l;
+                    list.add(w);
+                } else {
+                    ArrayList<Object> list = new ArrayList<>(4);
+                    list.add(ws);
                     list.add(w);
                     waiters = list;
-                } else {
-                    @SuppressWarnings("unchecked")
-                    ArrayList<Waiter> list = (ArrayList<Waiter>) ws;
-                    list.add(w);
                 }
                 return;
             }
         }
-        w.fire(this);
+        fire(w);
     }
 
-    final void removeWaiter(Waiter w) {
+    final void removeWaiter(Object w) {
         synchronized (this) {
             Object ws = waiters;
             if (ws == w) {

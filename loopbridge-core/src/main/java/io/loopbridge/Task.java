@@ -247,8 +247,7 @@ public final class Task<T> extends LoopFuture<T> {
         if (mustCancel) {
             throw cancellation(null);
         }
-        Waker w = new Waker(this);
-        lf.addWaiter(w);
+        lf.addWaitingTask(this);
         waitingOn = lf;
         try {
             while (!lf.isDone() && !mustCancel) {
@@ -258,7 +257,7 @@ public final class Task<T> extends LoopFuture<T> {
             waitingOn = null;
         }
         if (mustCancel) {
-            lf.removeWaiter(w);
+            lf.removeWaiter(this);
             throw cancellation(null);
         }
         Object o = lf.rawOutcome();
@@ -310,20 +309,6 @@ public final class Task<T> extends LoopFuture<T> {
             }
         }
         return new CancelledException(cancelMessage != null ? cancelMessage : fallbackMessage);
-    }
-
-    /** Wakes a task parked on a LoopFuture; fired inline on completion, so it only unparks. */
-    private static final class Waker extends Waiter {
-        private final Task<?> task;
-
-        Waker(Task<?> task) {
-            this.task = task;
-        }
-
-        @Override
-        void fire(LoopFuture<?> future) {
-            task.loop.carrier().resume(task);
-        }
     }
 
     // ---------------------------------------------------------------- diagnostics

@@ -47,11 +47,25 @@ abstract sealed class TaskCarrier {
         void start(Task<?> t) {
             // One scheduler per task, so the loop knows which task each continuation step runs
             // (Scope.current() relies on it instead of a ThreadLocal in the task's thread).
-            t.thread = VirtualThreads.builder(step -> loop.scheduleTaskStep(t, step)).unstarted(t::runBody);
+            TaskThread tt = new TaskThread(t);
+            t.thread = VirtualThreads.builder(tt).unstarted(tt);
             if (loop.debug()) {
                 t.thread.setName(t.name()); // readable logs; a name per task costs too much otherwise
             }
             t.thread.start();
+        }
+
+        /** The task thread's body and its scheduler in one object (one per task, so kept small). */
+        private record TaskThread(Task<?> task) implements Runnable, java.util.concurrent.Executor {
+            @Override
+            public void run() {
+                task.runBody();
+            }
+
+            @Override
+            public void execute(Runnable step) {
+                task.loop.scheduleTaskStep(task, step);
+            }
         }
 
         @Override
