@@ -222,14 +222,14 @@ public interface EventLoop extends Executor, AutoCloseable {
         TaskMode taskMode;
         Executor defaultExecutor;
         int defaultThreadLimit = 40;
-        Duration idleSpin = Duration.ofNanos(Long.getLong("loopbridge.idleSpinNanos", 20_000));
+        Duration idleSpin = Duration.ofNanos(Long.getLong("loopbridge.idleSpinNanos", 50_000));
         Duration blockedLoopThreshold;
 
         Builder() {
         }
 
         /**
-         * How long an idle loop polls for cross-thread work before it sleeps (default 20 µs;
+         * How long an idle loop polls for cross-thread work before it sleeps (default 50 µs;
          * also {@code -Dloopbridge.idleSpinNanos}). A short spin saves the wake-up system call
          * when replies arrive quickly; zero turns it off.
          */
