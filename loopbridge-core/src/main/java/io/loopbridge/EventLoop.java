@@ -205,6 +205,9 @@ public interface EventLoop extends Executor, AutoCloseable {
     @Override
     void close();
 
+    /** What the loop holds right now (ready callbacks, tasks, timers, channels). Loop only. */
+    LoopStats stats();
+
     /** Sets the handler for exceptions nobody else can handle; null restores the default (SLF4J). */
     void setExceptionHandler(LoopExceptionHandler handler);
 

@@ -510,6 +510,12 @@ final class SelectorEventLoop implements EventLoop {
     }
 
     @Override
+    public LoopStats stats() {
+        checkConfined("stats");
+        return new LoopStats(ready.size(), tasks.size(), timers.size(), ioSelector.registeredChannelCount());
+    }
+
+    @Override
     public boolean isRunning() {
         return state == State.RUNNING;
     }

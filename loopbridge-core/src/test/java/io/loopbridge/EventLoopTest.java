@@ -428,6 +428,27 @@ class EventLoopTest {
     }
 
     @Test
+    void statsCountReadyCallbacksTasksAndTimers() throws Exception {
+        try (EventLoop loop = EventLoop.builder().clock(VirtualClock.manual()).build()) {
+            LoopFuture<Void> gate = loop.createFuture();
+            loop.callLater(Duration.ofHours(1), () -> { });
+            LoopStats[] seen = new LoopStats[1];
+            loop.createTask(() -> Async.await(gate));
+            loop.runUntilComplete(() -> {
+                Async.checkpoint();
+                loop.callSoon(() -> { });
+                seen[0] = loop.stats();
+                gate.complete(null);
+                return null;
+            });
+            assertThat(seen[0].tasks()).isEqualTo(2);
+            assertThat(seen[0].timers()).isEqualTo(1);
+            assertThat(seen[0].readyCallbacks()).isGreaterThanOrEqualTo(1);
+            assertThat(seen[0].channels()).isZero();
+        }
+    }
+
+    @Test
     void wrapCompletesOnTheLoopWhenAnotherThreadCompletes() throws Exception {
         try (EventLoop loop = EventLoop.create()) {
             java.util.concurrent.CompletableFuture<String> cf = new java.util.concurrent.CompletableFuture<>();

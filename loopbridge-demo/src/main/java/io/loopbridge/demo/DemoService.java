@@ -549,6 +549,7 @@ public final class DemoService implements AutoCloseable {
     }
 
     String statsJson() {
+        io.loopbridge.LoopStats loopStats = loop.stats();
         return new Json()
                 .put("uptimeSeconds", Math.round((System.nanoTime() - startedAt) / 1e7) / 100.0)
                 .put("taskMode", loop.taskMode().name())
@@ -557,13 +558,16 @@ public final class DemoService implements AutoCloseable {
                 .put("requestsInFlight", busy)
                 .put("requestsTotal", requestsTotal)
                 .put("refusedConnections", refused)
-                .put("tasksAlive", tasksAlive)
-                // Not in loopbridge's public API (SelectorEventLoop keeps it package-private).
-                .put("readyQueueDepth", (String) null)
+                .put("tasksAlive", loopStats.tasks())
+                .put("requestTasks", tasksAlive)
+                .put("readyQueueDepth", loopStats.readyCallbacks())
+                .put("timers", loopStats.timers())
+                .put("channels", loopStats.channels())
                 .putRaw("permits", new Json()
                         .putRaw("sync", limiter(syncLimiter)).putRaw("blocking", limiter(blockingLimiter))
                         .putRaw("db", limiter(dbLimiter)).end())
-                .put("jvmThreads", Thread.activeCount())
+                // Platform threads of the JVM (Thread.activeCount() counts only the caller's group).
+                .put("jvmThreads", java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount())
                 .end();
     }
 
