@@ -57,12 +57,12 @@ public final class Async {
     /** Waits for {@code stage} by the one rule and returns its result or throws its exception, unwrapped. */
     public static <T> T await(CompletionStage<T> stage) throws Exception {
         Objects.requireNonNull(stage, "stage");
-        // Straight to the task: every frame here is kept in each parked task's stack.
         Scope s = Scope.current();
         if (s != null && s.task != null) {
             return s.task.await(stage);
         }
-        return Awaiting.await(stage);
+        Awaiting.checkMayBlock("Async.await", s);
+        return Awaiting.block(stage, -1);
     }
 
     /**

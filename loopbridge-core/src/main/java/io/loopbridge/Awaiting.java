@@ -36,14 +36,6 @@ final class Awaiting {
         return List.copyOf(list);
     }
 
-    static <T> T await(CompletionStage<T> stage) throws Exception {
-        Scope s = Scope.current();
-        if (s != null && s.task != null) {
-            return s.task.await(stage);
-        }
-        checkMayBlock("Async.await", s);
-        return block(stage, -1);
-    }
 
     /**
      * Refuses to block a loop thread (ours or a foreign framework's) with a message that says

@@ -64,7 +64,7 @@ final class BlockedLoopWatchdog {
             return;
         }
         Thread loopThread = loop.loopThread();
-        Task<?> task = loop.runningTask;
+        Task<?> task = loop.watchedTask;
         Thread culprit = task != null && task.thread != null ? task.thread : loopThread;
         if (culprit == null || loop.stepSeq() != seq) {
             return;

@@ -43,7 +43,7 @@ final class Scope {
             Thread carrier = io.loopbridge.internal.VirtualThreads.currentCarrierThread();
             SelectorEventLoop loop = carrier == null ? null : FAST_CARRIERS.get(carrier);
             if (loop != null) {
-                Task<?> task = loop.runningFastTask;
+                Task<?> task = loop.runningTask;
                 // A thread a task started inherits the loop as scheduler but is not the task.
                 if (task != null && task.thread == t) {
                     return task.scope;

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * holding the loop's turn: the loop thread, or a task of this loop while it runs. Other
  * threads reach the loop only through {@link #incoming} (a lock-free MPSC queue) and
  * {@link #wakeup}. A task step is just a callback: in FAST mode the JDK hands us the
- * virtual thread's continuation through {@link #scheduleContinuation}; in PORTABLE mode a
+ * virtual thread's continuation through {@link #scheduleTaskStep}; in PORTABLE mode a
  * callback passes the baton to the task's thread and waits for it back.
  *
  * <p>Lifecycle: IDLE ⇄ RUNNING → CLOSING → CLOSED. Closing refuses new cross-thread posts,
@@ -80,8 +80,8 @@ final class SelectorEventLoop implements EventLoop {
     private final long blockedThresholdNanos;
     private volatile long stepStart;
     private volatile long stepSeq;
-    /** The task whose step runs now, when the watchdog is on (FAST mode hides it behind the carrier). */
-    volatile Task<?> runningTask;
+    /** {@link #runningTask}, published for the watchdog's thread (written only when it watches). */
+    volatile Task<?> watchedTask;
     long lastReportedStep = -1;
 
     /** Every task not yet finished: the loop's strong reference (no vanishing tasks). */
@@ -110,10 +110,6 @@ final class SelectorEventLoop implements EventLoop {
         Duration threshold = b.blockedLoopThreshold != null ? b.blockedLoopThreshold
                 : debug ? Duration.ofSeconds(1) : null;
         this.blockedThresholdNanos = threshold == null ? 0 : threshold.toNanos();
-    }
-
-    boolean watchdogOn() {
-        return blockedThresholdNanos > 0;
     }
 
     long blockedThresholdNanos() {
@@ -250,17 +246,15 @@ final class SelectorEventLoop implements EventLoop {
         wakeup.wake();
     }
 
-    /** A virtual-thread scheduler for threads that are not tasks. Never throws. */
-    void scheduleContinuation(Runnable continuation) {
-        scheduleInternal(new Callback(continuation, null));
+    /**
+     * Schedules a step of task {@code t}: in FAST mode the JDK's continuation (the JDK calls
+     * this from any thread), in PORTABLE mode the baton hand-off. Never throws.
+     */
+    void scheduleTaskStep(Task<?> t, Runnable step) {
+        scheduleInternal(new TaskStep(step, t));
     }
 
-    /** The FAST-mode scheduler of task {@code t}: the JDK calls this from any thread. Never throws. */
-    void scheduleTaskStep(Task<?> t, Runnable continuation) {
-        scheduleInternal(new TaskStep(continuation, t));
-    }
-
-    /** A continuation step of one FAST task. */
+    /** One step of one task: the loop records whose step it runs. */
     static final class TaskStep extends Callback {
         final Task<?> task;
 
@@ -270,8 +264,11 @@ final class SelectorEventLoop implements EventLoop {
         }
     }
 
-    /** The FAST task whose step runs right now; loop thread only (read by Scope.current on the same carrier). */
-    Task<?> runningFastTask;
+    /**
+     * The task whose step runs right now; loop thread only (read by Scope.current from the FAST
+     * task's virtual thread on the same carrier, and copied to {@link #watchedTask}).
+     */
+    Task<?> runningTask;
 
     @Override
     public TimerHandle callLater(Duration delay, Runnable callback) {
@@ -362,10 +359,6 @@ final class SelectorEventLoop implements EventLoop {
     /** Tasks not yet finished (a snapshot); loop turn only. */
     List<Task<?>> allTasks() {
         return new ArrayList<>(tasks);
-    }
-
-    int taskCount() {
-        return tasks.size();
     }
 
     @Override
@@ -665,9 +658,12 @@ final class SelectorEventLoop implements EventLoop {
             stepSeq++;
             stepStart = System.nanoTime();
         }
-        Task<?> prevTask = runningFastTask;
+        Task<?> prevTask = runningTask;
         if (cb instanceof TaskStep ts) {
-            runningFastTask = ts.task;
+            runningTask = ts.task;
+        }
+        if (blockedThresholdNanos > 0) {
+            watchedTask = runningTask;
         }
         try {
             cb.fn.run();
@@ -676,7 +672,7 @@ final class SelectorEventLoop implements EventLoop {
         } catch (Throwable e) {
             callExceptionHandler(new ExceptionContext("Exception in callback " + cb.fn, e, cb));
         } finally {
-            runningFastTask = prevTask;
+            runningTask = prevTask;
         }
         if (blockedThresholdNanos > 0) {
             stepStart = 0;

@@ -4,7 +4,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A body of plain Java code running on a loop (asyncio.Task). Each task is a virtual thread
@@ -172,7 +171,6 @@ public final class Task<T> extends LoopFuture<T> {
         if (mdc != null && !mdc.isEmpty()) {
             org.slf4j.MDC.setContextMap(mdc);
         }
-        markRunning(true);
         try {
             if (mustCancel) {
                 throw cancellation(null);
@@ -181,7 +179,6 @@ public final class Task<T> extends LoopFuture<T> {
         } catch (Throwable e) {
             finish(null, e);
         } finally {
-            markRunning(false);
             bodyDone = true;
             loop.carrier().finished(this);
         }
@@ -201,22 +198,8 @@ public final class Task<T> extends LoopFuture<T> {
 
     // ---------------------------------------------------------------- suspension points
 
-    /** Tells the watchdog which task holds the loop (only when it watches). */
-    private void markRunning(boolean running) {
-        if (loop.watchdogOn()) {
-            loop.runningTask = running ? this : null;
-        }
-    }
-
     private void park() {
-        if (fast && !loop.watchdogOn()) {
-            // The common case without the extra frames: this stack is kept while the task is parked.
-            LockSupport.park(this);
-            return;
-        }
-        markRunning(false);
         loop.carrier().park(this);
-        markRunning(true);
     }
 
     /** Awaits {@code stage} from this task's own thread. */

@@ -33,14 +33,16 @@ abstract sealed class TaskCarrier {
     /**
      * FAST: the task is a virtual thread whose scheduler is the loop, so parking is the JDK's
      * own {@link LockSupport#park} and resuming is {@link LockSupport#unpark}: the JDK then
-     * hands the continuation to {@link SelectorEventLoop#scheduleContinuation}.
+     * hands the continuation to {@link SelectorEventLoop#scheduleTaskStep}.
      */
     static final class Fast extends TaskCarrier {
 
         Fast(SelectorEventLoop loop) {
             super(loop);
-            // Fail at loop creation, not at the first task, if the builder is unreachable.
-            VirtualThreads.builder(loop::scheduleContinuation);
+            if (!VirtualThreads.customSchedulerAvailable()) {
+                throw new IllegalStateException("TaskMode.FAST needs --add-opens java.base/java.lang=ALL-UNNAMED "
+                        + "(or =io.loopbridge on the module path): " + VirtualThreads.unavailableReason());
+            }
         }
 
         @Override
@@ -111,7 +113,7 @@ abstract sealed class TaskCarrier {
             if (loop.debug()) {
                 t.thread.setName(t.name());
             }
-            loop.scheduleInternal(new Callback(() -> step(t), null));
+            resume(t);
         }
 
         /** Loop turn: run the task until it gives the baton back. */
@@ -143,7 +145,7 @@ abstract sealed class TaskCarrier {
 
         @Override
         void resume(Task<?> t) {
-            loop.scheduleInternal(new Callback(() -> step(t), null));
+            loop.scheduleTaskStep(t, () -> step(t));
         }
 
         @Override
