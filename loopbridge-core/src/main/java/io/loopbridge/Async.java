@@ -283,10 +283,20 @@ public final class Async {
         return outer;
     }
 
-    /** asyncio.timeout: a deadline for the rest of a try-with-resources block in the current task. */
+    /**
+     * asyncio.timeout: a deadline {@code delay} from now for the rest of a try-with-resources
+     * block in the current task; {@code null} sets none (see {@link Timeout#reschedule}).
+     */
     public static Timeout timeout(Duration delay) {
-        Objects.requireNonNull(delay, "delay");
         return Timeout.after(delay);
+    }
+
+    /**
+     * asyncio.timeout_at: as {@link #timeout(Duration)} with an absolute deadline on the loop's
+     * clock ({@link EventLoop#time()}); a deadline already past expires at the next suspension point.
+     */
+    public static Timeout timeoutAt(long deadlineNanos) {
+        return Timeout.at(deadlineNanos);
     }
 
     /**

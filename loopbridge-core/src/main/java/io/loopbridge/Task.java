@@ -23,10 +23,38 @@ import java.util.concurrent.CompletionStage;
  */
 public final class Task<T> extends LoopFuture<T> {
 
-    /** Why a task is being cancelled, when the canceller wants its own exception raised instead. */
-    interface CancelCause {
-        /** The exception to raise at the task's suspension point instead of CancelledException, or null. */
-        Exception cancellationRaised(Task<?> task);
+    /**
+     * A block of a task's code that may cancel the task and then raise its own exception at the
+     * task's suspension point instead of {@link CancelledException}: an {@link Timeout} that
+     * expired ({@code TimeoutException}), a {@link TaskGroup} whose child failed (its
+     * {@code TaskGroupException}). Scopes nest: the task keeps them innermost last.
+     */
+    interface CancelScope {
+        /**
+         * The exception to raise for this scope's request, or null for {@link CancelledException}.
+         *
+         * @param otherRequests the task's requests that will still be pending once this scope and
+         *                      the scopes inside it have withdrawn theirs (asyncio's
+         *                      {@code uncancel()} result at the block's exit)
+         */
+        Throwable cancellationRaised(Task<?> task, int otherRequests);
+    }
+
+    /**
+     * One request to cancel this task (asyncio counts them in {@code cancelling()}): plain,
+     * from {@link #cancel}, or made by a scope of the task, which withdraws it when its block
+     * ends. Each request is raised once at a suspension point; {@link #deliveredAs} is what it
+     * was raised as, so a scope can tell its own exception from another's.
+     */
+    static final class CancelRequest {
+        final String message;
+        final CancelScope owner;
+        Throwable deliveredAs;
+
+        CancelRequest(String message, CancelScope owner) {
+            this.message = message;
+            this.owner = owner;
+        }
     }
 
     private static final boolean MDC_ACTIVE =
@@ -44,10 +72,14 @@ public final class Task<T> extends LoopFuture<T> {
     int registryIndex = -1;
 
     // Loop turn only (the loop thread, or this task while it runs).
-    private int cancelRequests;
-    private String cancelMessage;
-    CancelCause cancelCause;
+    /** Pending cancellation requests, oldest first; null until the first. */
+    private java.util.ArrayList<CancelRequest> requests;
+    /** Open scopes of this task (timeouts, task groups), innermost last; null until the first. */
+    private java.util.ArrayList<CancelScope> scopes;
+    /** Open timeouts, checked at every suspension point so that a passed deadline is never missed. */
+    private int openTimeouts;
     private CompletionStage<?> waitingOn;
+    /** A request is pending that nothing this task waits on will raise: raise it at the next suspension point. */
     volatile boolean mustCancel;
 
     // PORTABLE carrier state.
@@ -106,30 +138,107 @@ public final class Task<T> extends LoopFuture<T> {
      */
     @Override
     public boolean cancel(String message) {
-        return requestCancel(message, null);
-    }
-
-    boolean requestCancel(String message, CancelCause cause) {
         if (isDone()) {
             return false;
         }
         if (!loop.inLoop() && loop.loopThread() != null) {
-            loop.scheduleInternal(new Callback(() -> requestCancel(message, cause), null));
+            loop.scheduleInternal(new Callback(() -> cancel(message), null));
             return true;
         }
-        cancelRequests++;
-        cancelMessage = message;
-        if (cause != null) {
-            cancelCause = cause;
+        request(new CancelRequest(message, null));
+        return true;
+    }
+
+    /** Loop turn: {@code owner}, a scope of this task, requests its cancellation; null if the task is done. */
+    CancelRequest requestCancelBy(CancelScope owner) {
+        if (isDone()) {
+            return null;
         }
+        CancelRequest r = new CancelRequest(null, owner);
+        request(r);
+        return r;
+    }
+
+    private void request(CancelRequest r) {
+        if (requests == null) {
+            requests = new java.util.ArrayList<>(2);
+        }
+        requests.add(r);
         CompletionStage<?> w = waitingOn;
-        if (w != null && cancelStage(w, message)) {
-            // Its completion wakes us, and the cancellation propagates from it.
-            return true;
+        if (w != null && cancelStage(w, r.message)) {
+            // Its completion wakes us, and the request is raised then.
+            return;
         }
         mustCancel = true;
-        loop.carrier().resume(this);
-        return true;
+        if (Thread.currentThread() != thread) {
+            loop.carrier().resume(this);
+        }
+    }
+
+    /** Loop turn: a scope withdraws its request when its block ends (asyncio's uncancel in __aexit__). */
+    void withdraw(CancelRequest r) {
+        if (requests != null && requests.remove(r)) {
+            recomputeMustCancel();
+        }
+    }
+
+    /**
+     * Loop turn: an exception raised for requests at a suspension point was superseded by a
+     * scope's own (a failed TaskGroup raises its failure instead): those requests are raised
+     * again at the next suspension point, as asyncio's re-cancel in TaskGroup.__aexit__ does.
+     */
+    void redeliver(Throwable superseded) {
+        if (requests == null) {
+            return;
+        }
+        for (CancelRequest r : requests) {
+            if (r.deliveredAs == superseded) {
+                r.deliveredAs = null;
+                mustCancel = true;
+            }
+        }
+    }
+
+    /** Whether {@code e}, raised at a suspension point, is a cancellation of this task rather than a failure. */
+    boolean isCancellation(Throwable e) {
+        if (e instanceof CancelledException) {
+            return true;
+        }
+        if (requests != null) {
+            for (CancelRequest r : requests) {
+                if (r.deliveredAs == e) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private void recomputeMustCancel() {
+        boolean pending = false;
+        for (CancelRequest r : requests) {
+            if (r.deliveredAs == null) {
+                pending = true;
+                break;
+            }
+        }
+        mustCancel = pending;
+    }
+
+    void enterScope(CancelScope scope) {
+        if (scopes == null) {
+            scopes = new java.util.ArrayList<>(2);
+        }
+        scopes.add(scope);
+        if (scope instanceof Timeout) {
+            openTimeouts++;
+        }
+    }
+
+    void exitScope(CancelScope scope) {
+        if (scopes != null && scopes.remove(scope) && scope instanceof Timeout) {
+            openTimeouts--;
+        }
     }
 
     private static boolean cancelStage(CompletionStage<?> stage, String message) {
@@ -148,18 +257,28 @@ public final class Task<T> extends LoopFuture<T> {
 
     /** Number of pending cancellation requests (asyncio's Task.cancelling). Loop turn. */
     public int cancelling() {
-        return cancelRequests;
+        return requests == null ? 0 : requests.size();
     }
 
-    /** Withdraws one cancellation request; returns the remaining count. Loop turn. */
+    /**
+     * Withdraws one cancellation request (the latest plain {@link #cancel} if any, else the
+     * latest); returns the remaining count. When none remains, nothing is raised any more.
+     * Loop turn.
+     */
     public int uncancel() {
-        if (cancelRequests > 0) {
-            cancelRequests--;
-            if (cancelRequests == 0) {
-                mustCancel = false;
+        if (requests == null || requests.isEmpty()) {
+            return 0;
+        }
+        int victim = requests.size() - 1;
+        for (int i = victim; i >= 0; i--) {
+            if (requests.get(i).owner == null) {
+                victim = i;
+                break;
             }
         }
-        return cancelRequests;
+        requests.remove(victim);
+        recomputeMustCancel();
+        return requests.size();
     }
 
     // ---------------------------------------------------------------- the body
@@ -171,29 +290,56 @@ public final class Task<T> extends LoopFuture<T> {
         if (mdc != null && !mdc.isEmpty()) {
             org.slf4j.MDC.setContextMap(mdc);
         }
+        T value = null;
+        Throwable failure = null;
         try {
             if (mustCancel) {
                 throw cancellation(null);
             }
-            finish(body.call(), null);
+            value = body.call();
         } catch (Throwable e) {
-            finish(null, e);
+            failure = e;
+        }
+        try {
+            finish(value, failure);
         } finally {
             bodyDone = true;
             loop.carrier().finished(this);
         }
     }
 
+    /**
+     * The one place that decides a task's outcome when its body ends (asyncio's
+     * {@code Task.__step}): a body that returns while a cancellation request is still pending
+     * ends cancelled; a CancelledException ends it cancelled; any other exception fails it,
+     * even with a request pending.
+     */
     private void finish(T value, Throwable failure) {
         loop.taskFinished(this);
-        cancelCause = null;
-        if (failure == null) {
+        if (failure == null && mustCancel) {
+            setOutcome(new Cancelled(pendingMessage()));
+        } else if (failure == null) {
             super.complete(value);
         } else if (failure instanceof CancelledException ce) {
             setOutcome(new Cancelled(ce.getMessage()));
         } else {
             super.completeExceptionally(failure);
         }
+        requests = null;
+        scopes = null;
+    }
+
+    /** The message of the latest plain request not raised yet (asyncio's _cancel_message). */
+    private String pendingMessage() {
+        if (requests != null) {
+            for (int i = requests.size() - 1; i >= 0; i--) {
+                CancelRequest r = requests.get(i);
+                if (r.owner == null && r.deliveredAs == null) {
+                    return r.message;
+                }
+            }
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------- suspension points
@@ -220,16 +366,14 @@ public final class Task<T> extends LoopFuture<T> {
             awaitForeign(cf);
         }
         if (cf.isCancelled()) {
-            throw cancellation(null);
+            throw raise(cancellation(null));
         }
         return Awaiting.joinUnwrapped(cf);
     }
 
     @SuppressWarnings("unchecked")
     private <V> V awaitLoopFuture(LoopFuture<V> lf) throws Exception {
-        if (mustCancel) {
-            throw cancellation(null);
-        }
+        beforeSuspending(lf);
         lf.addWaitingTask(this);
         waitingOn = lf;
         try {
@@ -241,20 +385,18 @@ public final class Task<T> extends LoopFuture<T> {
         }
         if (mustCancel) {
             lf.removeWaiter(this);
-            throw cancellation(null);
+            throw raise(cancellation(null));
         }
         Object o = lf.rawOutcome();
         if (o instanceof Cancelled c) {
             lf.markRetrieved();
-            throw cancellation(c.message);
+            throw raise(cancellation(c.message));
         }
         return (V) Awaiting.report(lf, o);
     }
 
     private void awaitForeign(CompletableFuture<?> cf) throws Exception {
-        if (mustCancel) {
-            throw cancellation(null);
-        }
+        beforeSuspending(cf);
         cf.whenComplete((v, e) -> loop.carrier().resume(this));
         waitingOn = cf;
         try {
@@ -265,33 +407,116 @@ public final class Task<T> extends LoopFuture<T> {
             waitingOn = null;
         }
         if (mustCancel) {
-            throw cancellation(null);
+            throw raise(cancellation(null));
         }
     }
 
     /** Yields to the loop once (asyncio's {@code await sleep(0)}). */
     void checkpoint() throws Exception {
-        if (mustCancel) {
-            throw cancellation(null);
-        }
+        beforeSuspending(null);
         loop.carrier().yieldNow(this);
         if (mustCancel) {
-            throw cancellation(null);
+            throw raise(cancellation(null));
         }
     }
 
-    /** The exception to raise for a cancellation delivered now; clears the pending request flag. */
-    Exception cancellation(String fallbackMessage) {
-        mustCancel = false;
-        CancelCause cause = cancelCause;
-        if (cause != null) {
-            cancelCause = null;
-            Exception e = cause.cancellationRaised(this);
-            if (e != null) {
-                return e;
+    /**
+     * At every suspension point, before the task gives up the loop: a timeout whose deadline
+     * has passed expires now (a zero or past deadline, or a loop that was busy past it, is
+     * never missed). Then a pending request cancels the future about to be awaited, as
+     * asyncio's Task.__step does, and is raised when that future is done; with nothing to
+     * cancel ({@code awaited} null or already done) it is raised at once.
+     */
+    private void beforeSuspending(CompletionStage<?> awaited) throws Exception {
+        if (openTimeouts > 0) {
+            long now = loop.time();
+            for (int i = 0; i < scopes.size(); i++) {
+                if (scopes.get(i) instanceof Timeout t) {
+                    t.expireIfDue(now);
+                }
             }
         }
-        return new CancelledException(cancelMessage != null ? cancelMessage : fallbackMessage);
+        if (mustCancel) {
+            if (awaited != null && cancelStage(awaited, pendingMessage())) {
+                mustCancel = false;
+                return;
+            }
+            throw raise(cancellation(null));
+        }
+    }
+
+    private static Exception raise(Throwable t) {
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return (Exception) t;
+    }
+
+    /**
+     * Raises pending requests, now, at a suspension point; {@code futureMessage} is the message
+     * of the awaited future's cancellation, if that is what woke the task. A plain request wins
+     * and raises {@link CancelledException} for all pending ones. Otherwise the innermost scope
+     * with a pending request decides what its request raises, and the other scopes' requests
+     * stay pending for the next suspension point, one at a time, innermost first.
+     */
+    Throwable cancellation(String futureMessage) {
+        mustCancel = false;
+        CancelRequest plain = null;
+        CancelRequest innermost = null;
+        int innermostDepth = -2;
+        int pending = 0;
+        if (requests != null) {
+            for (CancelRequest r : requests) {
+                if (r.deliveredAs != null) {
+                    continue;
+                }
+                pending++;
+                if (r.owner == null) {
+                    plain = r;
+                } else {
+                    int d = scopes == null ? -1 : scopes.indexOf(r.owner);
+                    if (d > innermostDepth) {
+                        innermostDepth = d;
+                        innermost = r;
+                    }
+                }
+            }
+        }
+        if (pending == 0) {
+            // The awaited future was cancelled by someone else: no request of ours is raised.
+            return new CancelledException(futureMessage);
+        }
+        if (plain != null) {
+            CancelledException e = new CancelledException(plain.message != null ? plain.message : futureMessage);
+            for (CancelRequest r : requests) {
+                if (r.deliveredAs == null) {
+                    r.deliveredAs = e;
+                }
+            }
+            return e;
+        }
+        int others = 0;
+        for (CancelRequest r : requests) {
+            if (r == innermost) {
+                continue;
+            }
+            if (r.owner != null) {
+                int d = scopes == null ? -1 : scopes.indexOf(r.owner);
+                if (d > innermostDepth || r.deliveredAs == null) {
+                    continue; // withdrawn before this scope's block ends, or raised on its own later
+                }
+            }
+            others++;
+        }
+        Throwable e = innermost.owner.cancellationRaised(this, others);
+        if (e == null) {
+            e = new CancelledException(futureMessage);
+        }
+        innermost.deliveredAs = e;
+        if (pending > 1) {
+            mustCancel = true;
+        }
+        return e;
     }
 
     // ---------------------------------------------------------------- diagnostics

@@ -2,7 +2,6 @@ package io.loopbridge;
 
 import java.util.ArrayList;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Structured concurrency (asyncio.TaskGroup): children spawned in the group are all finished
@@ -28,7 +27,7 @@ import java.util.concurrent.TimeoutException;
  * <p>Confined to the task that opened it (spawn and close from that task, or from its
  * children's loop).
  */
-public final class TaskGroup implements AutoCloseable, Task.CancelCause {
+public final class TaskGroup implements AutoCloseable, Task.CancelScope {
     /** A body given the group to spawn into. */
     @FunctionalInterface
     public interface Body<T> {
@@ -47,15 +46,16 @@ public final class TaskGroup implements AutoCloseable, Task.CancelCause {
     private int pending;
     private TaskGroupException failure;
     private Error fatal;
-    private boolean failureDelivered;
-    private boolean fatalDelivered;
     private boolean parentCancelRequested;
+    /** The group's request on its parent, from the first child failure until the group closes. */
+    private Task.CancelRequest parentRequest;
     private LoopFuture<Void> allDone;
 
     private TaskGroup(Task<?> parent) {
         this.parent = parent;
         this.loop = parent.loop;
         this.cancellingAtOpen = parent.cancelling();
+        parent.enterScope(this);
     }
 
     /** Opens a group owned by the current task. */
@@ -79,7 +79,7 @@ public final class TaskGroup implements AutoCloseable, Task.CancelCause {
             result = body.run(g);
         } catch (Exception | Error e) {
             if (e != g.failure && e != g.fatal) {
-                if (g.isCancellation(e)) {
+                if (g.parent.isCancellation(e)) {
                     // The body is being cancelled (from outside, by a timeout or an enclosing group): not a failure.
                     g.abort();
                 } else {
@@ -126,7 +126,7 @@ public final class TaskGroup implements AutoCloseable, Task.CancelCause {
             abort();
             if (state == State.OPEN && !parentCancelRequested) {
                 parentCancelRequested = true;
-                parent.requestCancel("a task of its TaskGroup failed", this);
+                parentRequest = parent.requestCancelBy(this);
             }
         }
         if (pending == 0 && allDone != null) {
@@ -144,18 +144,6 @@ public final class TaskGroup implements AutoCloseable, Task.CancelCause {
         failure.add(e);
     }
 
-    /**
-     * Whether {@code e}, leaving the body, is a cancellation of the parent rather than a failure
-     * of the body: a CancelledException, or the TimeoutException of an expired Async.timeout or
-     * the TaskGroupException of an enclosing group, delivered in place of one (the parent then
-     * still has a cancellation request pending since the group opened).
-     */
-    private boolean isCancellation(Throwable e) {
-        return e instanceof CancelledException
-                || ((e instanceof TimeoutException || e instanceof TaskGroupException)
-                        && parent.cancelling() > cancellingAtOpen);
-    }
-
     void recordBodyFailure(Throwable e) {
         addFailure(e);
         abort();
@@ -171,19 +159,10 @@ public final class TaskGroup implements AutoCloseable, Task.CancelCause {
         }
     }
 
+    /** The group's request is raised as its failure (an Error bare); withdrawn when the group closes. */
     @Override
-    public Exception cancellationRaised(Task<?> task) {
-        if (failure != null && !failureDelivered) {
-            // The request is withdrawn (uncancel) when the group closes, as asyncio's __aexit__ does,
-            // so that nested groups and timeouts see the parent as being cancelled meanwhile.
-            failureDelivered = true;
-            if (fatal != null) {
-                fatalDelivered = true;
-                throw fatal; // an Error propagates bare
-            }
-            return failure;
-        }
-        return null;
+    public Throwable cancellationRaised(Task<?> task, int otherRequests) {
+        return fatal != null ? fatal : failure;
     }
 
     /**
@@ -205,46 +184,51 @@ public final class TaskGroup implements AutoCloseable, Task.CancelCause {
             abort();
         }
         Throwable outer = null;
+        ArrayList<Throwable> later = null;
         boolean ownRaisedHere = false;
         while (pending > 0) {
             allDone = loop.createFuture();
             try {
                 parent.await(allDone);
-            } catch (TaskGroupException | Error e) {
+            } catch (Exception | Error e) {
                 if (e == failure || e == fatal) {
                     // Our own failure, raised at this suspension point: keep waiting, throw it below.
                     ownRaisedHere = true;
-                } else {
-                    // An enclosing group's failure (or an Error) delivered to the parent: a cancellation.
+                } else if (outer == null) {
+                    // A cancellation of the parent (an outside cancel, an enclosing timeout or group):
+                    // the children are cancelled, and it propagates once they are done.
                     outer = e;
                     abort();
+                } else {
+                    // Another one while waiting: it is raised again once this group is left.
+                    later = later == null ? new ArrayList<>(2) : later;
+                    later.add(e);
                 }
-            } catch (CancelledException | TimeoutException e) {
-                outer = e;
-                abort();
             }
         }
         allDone = null;
         state = State.CLOSED;
-        if (parentCancelRequested) {
-            if (parent.cancelCause == this) {
-                parent.cancelCause = null;
+        parent.exitScope(this);
+        if (later != null) {
+            later.forEach(parent::redeliver);
+        }
+        // Raised already, and seen by the body (which is leaving with it), unless raised here.
+        boolean raisedInBody = parentRequest != null && parentRequest.deliveredAs != null && !ownRaisedHere;
+        if (parentRequest != null) {
+            parent.withdraw(parentRequest);
+            parentRequest = null;
+        }
+        Throwable own = raisedInBody ? null : fatal != null ? fatal : failure;
+        if (own != null) {
+            if (outer != null) {
+                // The group's errors take priority over the cancellation that arrived meanwhile; that
+                // cancellation is raised again at the parent's next suspension point, not lost.
+                parent.redeliver(outer);
             }
-            parent.uncancel();
-        }
-        if (fatal != null && (!fatalDelivered || ownRaisedHere)) {
-            fatalDelivered = true;
-            throw fatal;
-        }
-        if (failure != null && (!failureDelivered || ownRaisedHere)) {
-            failureDelivered = true;
-            throw failure;
-        }
-        if (outer instanceof Error err) {
-            throw err;
+            throw Awaiting.rethrow(own);
         }
         if (outer != null) {
-            throw (Exception) outer;
+            throw Awaiting.rethrow(outer);
         }
     }
 }

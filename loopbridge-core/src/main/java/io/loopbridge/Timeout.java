@@ -4,11 +4,10 @@ import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A deadline for the code of one task (asyncio.timeout): when it expires, the task is
- * cancelled, and the cancellation arrives at its suspension point as a
+ * A deadline for the code of one task (asyncio.timeout): when it passes, the task is
+ * cancelled, and the cancellation arrives at its next suspension point as a
  * {@link TimeoutException} (not a {@link CancelledException}), so the block can be left by
- * {@code catch (TimeoutException e)}. An outside cancellation of the task still arrives as
- * {@code CancelledException}. Use with try-with-resources:
+ * {@code catch (TimeoutException e)}. Use with try-with-resources:
  *
  * <pre>{@code
  * try (Timeout t = Async.timeout(Duration.ofSeconds(2))) {
@@ -16,23 +15,48 @@ import java.util.concurrent.TimeoutException;
  * } // TimeoutException from await if the deadline passed first
  * }</pre>
  *
+ * <p>Semantics, as asyncio's:
+ * <ul>
+ *   <li>A deadline is never missed: one that is zero, already past, or passed while the loop
+ *       was busy expires at the next suspension point (a block with no suspension point is
+ *       not interrupted, and {@link #expired()} stays false).</li>
+ *   <li>An outside cancellation of the task arrives as {@code CancelledException}, also when
+ *       it comes together with the expiry.</li>
+ *   <li>Nested timeouts that expire together raise one {@code TimeoutException} each, innermost
+ *       first, at successive suspension points: the inner block's at the first one; the outer
+ *       block's at the next suspension point inside it (or never, if its block is left first).
+ *       (asyncio raises one {@code CancelledError} that the outermost expired block turns into
+ *       {@code TimeoutError}; Java cannot replace an exception in {@code close()}.)</li>
+ * </ul>
+ *
  * <p>Confined to its task: create, reschedule and close it from the task it guards.
  */
-public final class Timeout implements AutoCloseable, Task.CancelCause {
-    private enum State { ACTIVE, EXPIRING, EXPIRED, CLOSED }
+public final class Timeout implements AutoCloseable, Task.CancelScope {
+    private enum State {
+        ACTIVE("active"), EXPIRING("expiring"), EXPIRED("expired"), FINISHED("finished");
+
+        final String label;
+
+        State(String label) {
+            this.label = label;
+        }
+    }
 
     private final Task<?> task;
     private final SelectorEventLoop loop;
+    /** The task's pending cancellation requests when the block was entered. */
     private final int cancellingAtEnter;
     private State state = State.ACTIVE;
     private long deadline;
     private TimerHandle timer;
-    private boolean closedAfterExpiry;
+    /** This timeout's request on the task, from expiry until the block ends. */
+    private Task.CancelRequest request;
 
     private Timeout(Task<?> task, long deadline) {
         this.task = task;
         this.loop = task.loop;
         this.cancellingAtEnter = task.cancelling();
+        task.enterScope(this);
         reschedule0(deadline);
     }
 
@@ -40,13 +64,34 @@ public final class Timeout implements AutoCloseable, Task.CancelCause {
         return new Timeout(task, deadlineNanos);
     }
 
+    static Timeout at(long deadlineNanos) {
+        return new Timeout(currentTask(), deadlineNanos);
+    }
+
     static Timeout after(Duration d) {
+        Task<?> t = currentTask();
+        return new Timeout(t, d == null ? Long.MAX_VALUE : deadlineAfter(t.loop, d));
+    }
+
+    private static Task<?> currentTask() {
         Task<?> t = Task.currentOrNull();
         if (t == null) {
             throw new IllegalStateException("Async.timeout(...) must be used inside a task; from a plain thread use "
                     + "Async.waitFor(stage, timeout)");
         }
-        return new Timeout(t, t.loop.time() + d.toNanos());
+        return t;
+    }
+
+    private static long deadlineAfter(SelectorEventLoop loop, Duration d) {
+        long now = loop.time();
+        long nanos;
+        try {
+            nanos = d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE - 1;
+        }
+        long when = now + nanos;
+        return nanos > 0 && when < now ? Long.MAX_VALUE - 1 : when;
     }
 
     /** The deadline on the loop's clock ({@link EventLoop#time()}), or {@link Long#MAX_VALUE} if none. */
@@ -54,20 +99,29 @@ public final class Timeout implements AutoCloseable, Task.CancelCause {
         return deadline;
     }
 
-    /** Moves the deadline to {@code delay} from now; {@code null} removes it. */
+    /**
+     * Moves the deadline to {@code delay} from now; {@code null} removes it.
+     *
+     * @throws IllegalStateException if the timeout already expired or its block ended
+     */
     public void reschedule(Duration delay) {
-        reschedule0(delay == null ? Long.MAX_VALUE : loop.time() + delay.toNanos());
+        checkActive();
+        reschedule0(delay == null ? Long.MAX_VALUE : deadlineAfter(loop, delay));
     }
 
     /** Moves the deadline to {@code deadlineNanos} on the loop's clock. */
     public void rescheduleAt(long deadlineNanos) {
+        checkActive();
         reschedule0(deadlineNanos);
     }
 
-    private void reschedule0(long when) {
+    private void checkActive() {
         if (state != State.ACTIVE) {
-            throw new IllegalStateException("cannot reschedule a timeout that is " + state.name().toLowerCase());
+            throw new IllegalStateException("cannot reschedule a timeout that is " + state.label);
         }
+    }
+
+    private void reschedule0(long when) {
         if (timer != null) {
             timer.cancel();
             timer = null;
@@ -83,49 +137,54 @@ public final class Timeout implements AutoCloseable, Task.CancelCause {
         return state == State.EXPIRING || state == State.EXPIRED;
     }
 
+    /** Called by the task at a suspension point: expires now if the deadline has passed. */
+    void expireIfDue(long now) {
+        if (state == State.ACTIVE && deadline - now <= 0) {
+            expire();
+        }
+    }
+
     private void expire() {
         if (state != State.ACTIVE) {
             return;
         }
         state = State.EXPIRING;
-        task.requestCancel("timeout", this);
+        if (timer != null) {
+            timer.cancel();
+            timer = null;
+        }
+        request = task.requestCancelBy(this);
     }
 
     @Override
-    public Exception cancellationRaised(Task<?> t) {
-        if (state != State.EXPIRING) {
-            return null;
-        }
-        state = State.EXPIRED;
-        // Our request is withdrawn in close(), as asyncio's __aexit__ does, so that code between here
-        // and the end of the block (a TaskGroup closing, say) still sees the task as being cancelled.
-        if (t.cancelling() - 1 <= cancellingAtEnter) {
+    public Throwable cancellationRaised(Task<?> t, int otherRequests) {
+        // asyncio's rule: the timeout is the cause only if no other request came after the block was entered.
+        if (otherRequests <= cancellingAtEnter) {
             return new TimeoutException("timed out: the deadline of this Async.timeout block passed");
         }
         return null;
     }
 
-    /** Ends the block: cancels the timer; an expiry that was never delivered is withdrawn. */
+    /** Ends the block: cancels the timer and withdraws this timeout's cancellation request, raised or not. */
     @Override
     public void close() {
+        if (state == State.EXPIRED || state == State.FINISHED) {
+            return;
+        }
         if (timer != null) {
             timer.cancel();
             timer = null;
         }
-        if (state == State.EXPIRING) {
-            // Expired, but the task never reached a suspension point inside the block.
-            state = State.EXPIRED;
-            if (task.cancelCause == this) {
-                task.cancelCause = null;
-            }
-            task.uncancel();
-            closedAfterExpiry = true;
-        } else if (state == State.EXPIRED && !closedAfterExpiry) {
-            // Delivered: withdraw the request now that the block is left.
-            task.uncancel();
-            closedAfterExpiry = true;
-        } else if (state == State.ACTIVE) {
-            state = State.CLOSED;
+        task.exitScope(this);
+        if (request != null) {
+            task.withdraw(request);
+            request = null;
         }
+        state = state == State.EXPIRING ? State.EXPIRED : State.FINISHED;
+    }
+
+    @Override
+    public String toString() {
+        return "Timeout[" + state.label + (state == State.ACTIVE && deadline != Long.MAX_VALUE ? ", when=" + deadline : "") + "]";
     }
 }

@@ -1,0 +1,197 @@
+package io.loopbridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The four cancellation behaviours that once differed from asyncio's: a cancel that arrives
+ * as a body returns, nested TaskGroups that both fail, nested timeouts that expire in one loop
+ * iteration, and zero or past deadlines. Each case is named after its CPython original.
+ */
+class CancellationSemanticsTest {
+
+    private static EventLoop virtualLoop() {
+        return EventLoop.builder().clock(VirtualClock.autoAdvancing()).build();
+    }
+
+    /** test_cancel_at_end: a task cancelled while it runs, whose body then returns, ends cancelled. */
+    @Test
+    void test_cancel_at_end() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            AtomicReference<Task<Integer>> self = new AtomicReference<>();
+            Task<Integer> t = loop.createTask(() -> {
+                assertThat(self.get().cancel()).isTrue();
+                return 12;
+            });
+            self.set(t);
+            assertThat(t.isCancelled()).isFalse();
+            Throwable thrown = catchThrowable(() -> loop.runUntilComplete(t));
+            assertThat(thrown).isInstanceOf(CancelledException.class);
+            assertThat(t.isDone()).isTrue();
+            assertThat(t.isCancelled()).isTrue();
+            assertThat(t.cancel()).isFalse();
+        }
+    }
+
+    /** The same with a message: the message of the pending request is the task's. */
+    @Test
+    void cancelAtEndKeepsTheMessage() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            AtomicReference<Task<Integer>> self = new AtomicReference<>();
+            Task<Integer> t = loop.createTask(() -> {
+                self.get().cancel("stop now");
+                return 12;
+            });
+            self.set(t);
+            Throwable thrown = catchThrowable(() -> loop.runUntilComplete(t));
+            assertThat(thrown).isInstanceOf(CancelledException.class).hasMessage("stop now");
+        }
+    }
+
+    /**
+     * test_nested_groups_both_cancelled: the inner group's failure comes out of the inner
+     * block, the outer group's out of the outer block; nothing is lost, and the task's
+     * cancellation count is 1 between the blocks and 0 after.
+     */
+    @Test
+    void test_nested_groups_both_cancelled() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            loop.runUntilComplete(() -> {
+                Task<?> me = Async.currentTask().orElseThrow();
+                Throwable outerThrown = catchThrowable(() -> {
+                    try (TaskGroup outer = TaskGroup.open()) {
+                        Throwable innerThrown = catchThrowable(() -> {
+                            try (TaskGroup inner = TaskGroup.open()) {
+                                inner.spawn(() -> raiseAfter(Duration.ZERO, new RuntimeException("inner")));
+                                outer.spawn(() -> raiseAfter(Duration.ZERO, new IllegalArgumentException("outer")));
+                            }
+                        });
+                        assertThat(innerThrown).isInstanceOf(TaskGroupException.class);
+                        assertThat(((TaskGroupException) innerThrown).getExceptions()).singleElement()
+                                .satisfies(e -> assertThat(e).isInstanceOf(RuntimeException.class).hasMessage("inner"));
+                        assertThat(me.cancelling()).isEqualTo(1);
+                    }
+                });
+                assertThat(outerThrown).isInstanceOf(TaskGroupException.class);
+                assertThat(((TaskGroupException) outerThrown).getExceptions()).singleElement()
+                        .satisfies(e -> assertThat(e).isInstanceOf(IllegalArgumentException.class).hasMessage("outer"));
+                assertThat(me.cancelling()).isZero();
+                return null;
+            });
+        }
+    }
+
+    private static Object raiseAfter(Duration d, RuntimeException e) throws Exception {
+        Async.sleep(d);
+        throw e;
+    }
+
+    /**
+     * test_nested_timeouts: two timeouts with one deadline. Java form: the expiries are raised
+     * one at a time, innermost first, each as its own TimeoutException; the one raised inside
+     * both blocks leaves both, the task is not cancelled and both timeouts expired.
+     */
+    @Test
+    void test_nested_timeouts() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            loop.runUntilComplete(() -> {
+                Task<?> me = Async.currentTask().orElseThrow();
+                long deadline = loop.time() + Duration.ofMillis(10).toNanos();
+                Timeout[] cms = new Timeout[2];
+                Throwable thrown = catchThrowable(() -> {
+                    try (Timeout cm1 = Async.timeoutAt(deadline)) {
+                        cms[0] = cm1;
+                        try (Timeout cm2 = Async.timeoutAt(deadline)) {
+                            cms[1] = cm2;
+                            Async.sleep(Duration.ofSeconds(10));
+                        }
+                    }
+                });
+                assertThat(thrown).isInstanceOf(TimeoutException.class);
+                assertThat(cms[0].expired()).isTrue();
+                assertThat(cms[1].expired()).isTrue();
+                assertThat(me.cancelling()).isZero();
+                return null;
+            });
+        }
+    }
+
+    /**
+     * test_nested_timeouts_loop_busy: the loop is busy past both deadlines. The inner block's
+     * TimeoutException is caught between the blocks; the outer deadline then interrupts the
+     * next sleep inside the outer block, so the outer block ends with TimeoutException too.
+     */
+    @Test
+    void test_nested_timeouts_loop_busy() throws Exception {
+        VirtualClock clock = VirtualClock.manual();
+        try (EventLoop loop = EventLoop.builder().clock(clock).build()) {
+            loop.runUntilComplete(() -> {
+                Task<?> me = Async.currentTask().orElseThrow();
+                long t0 = loop.time();
+                Throwable outer = catchThrowable(() -> {
+                    try (Timeout cm1 = Async.timeout(Duration.ofMillis(100))) {
+                        Throwable inner = catchThrowable(() -> {
+                            try (Timeout cm2 = Async.timeout(Duration.ofMillis(10))) {
+                                clock.advance(Duration.ofMillis(100)); // the loop is busy past both deadlines
+                                Async.sleep(Duration.ofSeconds(1));
+                            }
+                        });
+                        assertThat(inner).isInstanceOf(TimeoutException.class);
+                        Async.sleep(Duration.ofSeconds(10)); // interrupted by cm1
+                    }
+                });
+                assertThat(outer).isInstanceOf(TimeoutException.class);
+                assertThat(loop.time() - t0).isLessThanOrEqualTo(Duration.ofSeconds(1).toNanos());
+                assertThat(me.cancelling()).isZero();
+                assertThat(me.isCancelled()).isFalse();
+                return null;
+            });
+        }
+    }
+
+    /** test_timeout_zero_sleep_zero: a zero deadline expires at the first suspension point, sleep(0) included. */
+    @Test
+    void test_timeout_zero_sleep_zero() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            loop.runUntilComplete(() -> {
+                long t0 = loop.time();
+                Timeout[] cm = new Timeout[1];
+                Throwable thrown = catchThrowable(() -> {
+                    try (Timeout t = Async.timeout(Duration.ZERO)) {
+                        cm[0] = t;
+                        Async.sleep(Duration.ZERO);
+                    }
+                });
+                long t1 = loop.time();
+                assertThat(thrown).isInstanceOf(TimeoutException.class);
+                assertThat(cm[0].expired()).isTrue();
+                assertThat(cm[0].when()).isBetween(t0, t1);
+                return null;
+            });
+        }
+    }
+
+    /** test_timeout_in_the_past_sleep_zero: a deadline already past expires at checkpoint(). */
+    @Test
+    void test_timeout_in_the_past_sleep_zero() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            loop.runUntilComplete(() -> {
+                Timeout[] cm = new Timeout[1];
+                Throwable thrown = catchThrowable(() -> {
+                    try (Timeout t = Async.timeoutAt(loop.time() - Duration.ofSeconds(10).toNanos())) {
+                        cm[0] = t;
+                        Async.checkpoint();
+                    }
+                });
+                assertThat(thrown).isInstanceOf(TimeoutException.class);
+                assertThat(cm[0].expired()).isTrue();
+                return null;
+            });
+        }
+    }
+}
