@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one benchmark set: its JMH benchmarks (loopbridge and the JVM anchors, one run), its
 # JVM main classes (what JMH cannot measure: memory, latency percentiles), and the matching
-# Python asyncio baselines, then prints a Markdown table side by side.
+# Python asyncio baselines (bench/python), then prints a Markdown table side by side.
 #
 #   bench/run.sh SET [extra JMH args]      e.g. bench/run.sh cst -p producers=4 -i 10
 #
@@ -17,7 +17,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 JAR=loopbridge-bench/target/loopbridge-bench.jar
-ANCHORS=../shared/anchors/python         # relative to the repo root
+PYDIR=bench/python                      # the asyncio baselines, relative to the repo root
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
@@ -77,13 +77,11 @@ if [[ ${#SCRIPTS[@]} -eq 0 ]]; then
   :
 elif [[ "${SKIP_PY:-0}" == 1 ]]; then
   echo "== SKIP_PY=1: no Python baselines"
-elif [[ ! -d "$ANCHORS" ]]; then
-  echo "== $ANCHORS is absent: skipping the Python asyncio baselines"
 else
   echo "== Python asyncio baselines ($(python3 --version 2>&1)), scale ${PY_SCALE:-1}"
   for s in "${SCRIPTS[@]}"; do
     echo "# $s" | tee -a "$PYOUT"
-    if ! python3 "$ANCHORS/$s" "${PY_SCALE:-1}" 2>&1 | tee -a "$PYOUT"; then
+    if ! python3 "$PYDIR/$s" "${PY_SCALE:-1}" 2>&1 | tee -a "$PYOUT"; then
       echo "run.sh: baseline $s FAILED" >&2
       FAILED=1
     fi
