@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one benchmark set: its JMH benchmarks (loopbridge and the JVM anchors, one run), its
 # JVM main classes (what JMH cannot measure: memory, latency percentiles), and the matching
-# Python asyncio baselines, then prints a Markdown table side by side.
+# Python asyncio baselines (bench/python), then prints a Markdown table side by side.
 #
 #   bench/run.sh SET [extra JMH args]      e.g. bench/run.sh cst -p producers=4 -i 10
 #
@@ -11,13 +11,14 @@
 # Environment: PY_SCALE (iteration scale of the Python scripts, default 1), MAIN_SCALE
 # (iteration scale of the JVM mains, default 1), BENCH_REBUILD=1 (rebuild the jar even if it
 # looks current), SKIP_JMH=1 / SKIP_MAINS=1 / SKIP_PY=1 (leave that part out, e.g. to check
-# one part quickly; the table shows what was run).
+# one part quickly; the table shows what was run). With neither JMH nor JVM mains to run,
+# no JDK or jar is needed: SKIP_JMH=1 SKIP_MAINS=1 bench/run.sh SET runs only the baselines.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 JAR=loopbridge-bench/target/loopbridge-bench.jar
-ANCHORS=../shared/anchors/python         # relative to the repo root
+PYDIR=bench/python                      # the asyncio baselines, relative to the repo root
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
@@ -27,21 +28,27 @@ INCLUDE="$(python3 bench/report.py include "$SET")" || die "unknown set '$SET'"
 mapfile -t SCRIPTS < <(python3 bench/report.py scripts "$SET")
 mapfile -t MAINS < <(python3 bench/report.py mains "$SET")
 
-# --- a JDK 21+ (bench/find-jdk.sh) ----------------------------------------------------
-source "$ROOT/bench/find-jdk.sh"
-JDK="$(find_jdk)" || die "no JDK 21+ found: set JAVA_HOME, or install one under /usr/lib/jvm or ~/.jdks"
-JAVA="$JDK/bin/java"
+# A JDK and the jar only when something runs on the JVM: SKIP_JMH=1 with no mains to run
+# (none in the set, or SKIP_MAINS=1) runs the Python baselines alone, with no build.
+if [[ "${SKIP_JMH:-0}" == 1 && ( ${#MAINS[@]} -eq 0 || "${SKIP_MAINS:-0}" == 1 ) ]]; then
+  echo "== SKIP_JMH=1 and no JVM mains to run: no JDK or jar needed"
+else
+  # --- a JDK 21+ (bench/find-jdk.sh) ----------------------------------------------------
+  source "$ROOT/bench/find-jdk.sh"
+  JDK="$(find_jdk)" || die "no JDK 21+ found: set JAVA_HOME, or install one under /usr/lib/jvm or ~/.jdks"
+  JAVA="$JDK/bin/java"
 
-# --- the JMH jar, rebuilt when a source or pom is newer than it --------------------------
-if [[ "${BENCH_REBUILD:-0}" == 1 || ! -f "$JAR" ]] ||
-   [[ -n "$(find pom.xml loopbridge-core loopbridge-bench -newer "$JAR" \
-            \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) \
-            -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
-  echo "== building $JAR"
-  # Maven runs on that JDK too: the jar plugin reads module-info.class with Maven's own JVM.
-  JAVA_HOME="$JDK" mvn -B -q -pl loopbridge-bench -am package -DskipTests
+  # --- the JMH jar, rebuilt when a source or pom is newer than it --------------------------
+  if [[ "${BENCH_REBUILD:-0}" == 1 || ! -f "$JAR" ]] ||
+     [[ -n "$(find pom.xml loopbridge-core loopbridge-bench -newer "$JAR" \
+              \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) \
+              -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
+    echo "== building $JAR"
+    # Maven runs on that JDK too: the jar plugin reads module-info.class with Maven's own JVM.
+    JAVA_HOME="$JDK" mvn -B -q -pl loopbridge-bench -am package -DskipTests
+  fi
+  [[ -f "$JAR" ]] || die "build produced no $JAR"
 fi
-[[ -f "$JAR" ]] || die "build produced no $JAR"
 
 mkdir -p bench-results
 JSON="bench-results/$SET.json"
@@ -77,13 +84,11 @@ if [[ ${#SCRIPTS[@]} -eq 0 ]]; then
   :
 elif [[ "${SKIP_PY:-0}" == 1 ]]; then
   echo "== SKIP_PY=1: no Python baselines"
-elif [[ ! -d "$ANCHORS" ]]; then
-  echo "== $ANCHORS is absent: skipping the Python asyncio baselines"
 else
   echo "== Python asyncio baselines ($(python3 --version 2>&1)), scale ${PY_SCALE:-1}"
   for s in "${SCRIPTS[@]}"; do
     echo "# $s" | tee -a "$PYOUT"
-    if ! python3 "$ANCHORS/$s" "${PY_SCALE:-1}" 2>&1 | tee -a "$PYOUT"; then
+    if ! python3 "$PYDIR/$s" "${PY_SCALE:-1}" 2>&1 | tee -a "$PYOUT"; then
       echo "run.sh: baseline $s FAILED" >&2
       FAILED=1
     fi

@@ -2,7 +2,7 @@
 
 A set names
   include  -- the JMH include regex (matched against io.loopbridge.bench.Class.method);
-  python   -- the asyncio baseline scripts in shared/anchors/python to run beside it, and
+  python   -- the asyncio baseline scripts in bench/python to run beside it, and
               for each line they print ("name: median unit (min=.. max=.. n=..)") which
               JMH row it pairs with: the benchmark's short name (Class.method) and the
               params it must have (the impl param is never listed);
@@ -49,7 +49,7 @@ class PyLine:
 
 @dataclass(frozen=True)
 class PyScript:
-    script: str                        # file name in shared/anchors/python
+    script: str                        # file name in bench/python
     lines: dict                        # printed name -> PyLine (or a tuple of PyLines)
     anchor: str = "asyncio"            # column label of its figures
 
@@ -192,7 +192,18 @@ SETS = {
         differences=(Difference("SyncFacadeBench.call", minus="direct"),),
     ),
     "net": BenchSet(
-        about="TCP echo over loopback: round trips/s and 64 KiB chunks/s, 1 and 100 connections, vs Netty NIO",
+        about="TCP echo over loopback: round trips/s and 64 KiB chunks/s, 1 and 100 connections, "
+              "vs Netty NIO and asyncio streams",
         include=r"io\.loopbridge\.bench\.EchoBench\.",
+        python=(
+            # Same work as EchoBench: 64-byte round trips, one in flight per connection; 64 KiB
+            # chunks written and echoed back. One op = one round trip / one chunk.
+            PyScript("b10_streams.py", {
+                **{f"streams_echo_roundtrip_{n}conn": PyLine("EchoBench.roundTrip", {"connections": str(n)})
+                   for n in (1, 100)},
+                **{f"streams_echo_bulk_64KiB_{n}conn": PyLine("EchoBench.bulk", {"connections": str(n)})
+                   for n in (1, 100)},
+            }, anchor="asyncio streams"),
+        ),
     ),
 }

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Prints a figure in the format of the Python baselines in shared/anchors/python,
+ * Prints a figure in the format of the Python baselines in bench/python,
  * {@code name: median unit (min=.. max=.. n=..)}, so that bench/report.py reads the output
  * of the benchmark main classes ({@link SuspendedTaskMemory}, {@link ResumeLatency}) the same
  * way as theirs. Names are {@code \w+} (no hyphens): report.py's pattern.
