@@ -43,6 +43,8 @@ public final class TaskGroup implements AutoCloseable, Task.CancelScope {
     private final ArrayList<Task<?>> children = new ArrayList<>();
     private State state = State.OPEN;
     private boolean aborting;
+    /** The body left with an exception of its own, which joined the group's failures. */
+    private boolean bodyFailed;
     private int pending;
     private TaskGroupException failure;
     private Error fatal;
@@ -144,7 +146,8 @@ public final class TaskGroup implements AutoCloseable, Task.CancelScope {
         failure.add(e);
     }
 
-    void recordBodyFailure(Throwable e) {
+    private void recordBodyFailure(Throwable e) {
+        bodyFailed = true;
         addFailure(e);
         abort();
     }
@@ -212,20 +215,25 @@ public final class TaskGroup implements AutoCloseable, Task.CancelScope {
         if (later != null) {
             later.forEach(parent::redeliver);
         }
-        // Raised already, and seen by the body (which is leaving with it), unless raised here.
-        boolean raisedInBody = parentRequest != null && parentRequest.deliveredAs != null && !ownRaisedHere;
+        Throwable mine = fatal != null ? fatal : failure;
+        // What the group's request was raised as in the body: its own failure, or a cancellation that
+        // came together with it (an outside cancel wins the suspension point, as in asyncio).
+        Throwable raised = parentRequest != null ? parentRequest.deliveredAs : null;
+        boolean seenByBody = mine != null && raised == mine && !ownRaisedHere && !bodyFailed;
         if (parentRequest != null) {
             parent.withdraw(parentRequest);
             parentRequest = null;
         }
-        Throwable own = raisedInBody ? null : fatal != null ? fatal : failure;
-        if (own != null) {
+        if (mine != null && !seenByBody) {
+            // The group's errors take priority over a cancellation that arrived meanwhile; that
+            // cancellation is raised again at the parent's next suspension point, not lost.
             if (outer != null) {
-                // The group's errors take priority over the cancellation that arrived meanwhile; that
-                // cancellation is raised again at the parent's next suspension point, not lost.
                 parent.redeliver(outer);
             }
-            throw Awaiting.rethrow(own);
+            if (raised != null && raised != mine) {
+                parent.redeliver(raised);
+            }
+            throw Awaiting.rethrow(mine);
         }
         if (outer != null) {
             throw Awaiting.rethrow(outer);

@@ -444,8 +444,6 @@ class TestTaskGroups {
      * {@link TaskGroup#run} (the outer must see the inner group's exception; the inner body
      * leaves with the CancelledException, which only run() replaces by the group's failure).
      */
-    @Disabled("DEFECT: outer TaskGroup.run must wrap the inner group's TaskGroupException (TGE[TGE[ArithmeticException]]); "
-            + "it passes it through bare (TGE[ArithmeticException]) because the task has a cancel pending")
     @Test
     void test_taskgroup_11() throws Exception {
         run(() -> {
@@ -481,8 +479,6 @@ class TestTaskGroups {
      * As test_taskgroup_11, with a sleeping child in the outer group too (cancelled by the
      * outer abort). Java form: both groups are {@link TaskGroup#run}, as in test_taskgroup_11.
      */
-    @Disabled("DEFECT: outer TaskGroup.run must wrap the inner group's TaskGroupException (TGE[TGE[ArithmeticException]]); "
-            + "it passes it through bare (TGE[ArithmeticException]) because the task has a cancel pending")
     @Test
     void test_taskgroup_12() throws Exception {
         run(() -> {
@@ -687,8 +683,6 @@ class TestTaskGroups {
      * failure and the body's exception. Java form: {@link TaskGroup#run} (the body's own
      * exception).
      */
-    @Disabled("DEFECT: TaskGroup.run must raise TGE[ArithmeticException, MyExc]; it raises the body's MyExc bare "
-            + "(the group's failure was already delivered to the body's await, so close() does not rethrow it)")
     @Test
     void test_taskgroup_19() throws Exception {
         run(() -> {
@@ -920,8 +914,6 @@ class TestTaskGroups {
      * flight, as the generator's finally does; a try-with-resources would only attach it as
      * suppressed).
      */
-    @Disabled("DEFECT: TaskGroup.run must raise TGE[CustomException, CustomException]; it raises the body's "
-            + "CustomException bare (the group's failure was delivered to the body's await, so close() does not rethrow it)")
     @Test
     void test_taskgroup_context_manager_exit_raises() throws Exception {
         run(() -> {
@@ -1043,8 +1035,6 @@ class TestTaskGroups {
      * parent then still has the outer group's cancel request, count 1), and the outer group
      * raises its own when it closes; the count ends at 0.
      */
-    @Disabled("DEFECT: the outer group must raise TGE[ValueError] at close; it returns normally and the ValueError "
-            + "is lost (delivered into the inner group's close, which raises its own failure instead)")
     @Test
     void test_nested_groups_both_cancelled() throws Exception {
         run(() -> {
@@ -1078,8 +1068,6 @@ class TestTaskGroups {
      * form: {@link TaskGroup#run}, since the body may leave with the CancelledException, which
      * only run() replaces by the group's failure.
      */
-    @Disabled("DEFECT: with an outside cancel pending after the group raised TGE[RuntimeError] (cancelling 1), the next "
-            + "await must raise CancelledException; it sleeps on (the group's delivery consumed the outside request)")
     @Test
     void test_error_and_cancel() throws Exception {
         run(() -> {

@@ -18,7 +18,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -95,12 +94,6 @@ class TestTimeouts {
      * MISSING API on test_timeout_at_basic); a timeout moved at once to {@code when} is the
      * same thing ({@link Long#MAX_VALUE}: no deadline, Python's None).
      */
-    private static Timeout timeoutAt(long when) {
-        Timeout t = Async.timeout(Duration.ofDays(365));
-        t.rescheduleAt(when);
-        return t;
-    }
-
     // ---------------------------------------------------------------- the cases, in file order
 
     /** An expired timeout ends the block with TimeoutException; expired() is true. */
@@ -120,8 +113,6 @@ class TestTimeouts {
     }
 
     /** timeout_at: a deadline on the loop's clock expires the block; when() is that deadline. */
-    @Disabled("MISSING API: static Timeout Async.timeoutAt(long deadlineNanos) (asyncio.timeout_at; today only "
-            + "Async.timeout(d) followed by Timeout.rescheduleAt(deadline))")
     @Test
     void test_timeout_at_basic() throws Exception {
         run(() -> {
@@ -129,8 +120,7 @@ class TestTimeouts {
             AtomicReference<Timeout> cm = new AtomicReference<>();
             long deadline = loop.time() + secs(0.01).toNanos();
             assertThatThrownBy(() -> {
-                // try (Timeout t = Async.timeoutAt(deadline)) {   <- the missing call; stand-in:
-                try (Timeout t = timeoutAt(deadline)) {
+                try (Timeout t = Async.timeoutAt(deadline)) {
                     cm.set(t);
                     sleep(10);
                 }
@@ -147,8 +137,6 @@ class TestTimeouts {
      * CancelledException or TimeoutException, passes through it); both expired; no cancel
      * request is left (asyncio: cancelling() is 0 again).
      */
-    @Disabled("DEFECT: outer block must end with TimeoutException (cancelling 0); the second expiry makes the await raise "
-            + "CancelledException, which leaks out of both blocks")
     @Test
     void test_nested_timeouts() throws Exception {
         run(() -> {
@@ -158,11 +146,11 @@ class TestTimeouts {
             AtomicReference<Timeout> cm2 = new AtomicReference<>();
             long deadline = loop.time() + secs(0.01).toNanos();
             Throwable thrown = catchThrowable(() -> {
-                try (Timeout t1 = timeoutAt(deadline)) {
+                try (Timeout t1 = Async.timeoutAt(deadline)) {
                     cm1.set(t1);
                     // Only the topmost context manager should raise TimeoutError
                     try {
-                        try (Timeout t2 = timeoutAt(deadline)) {
+                        try (Timeout t2 = Async.timeoutAt(deadline)) {
                             cm2.set(t2);
                             sleep(10);
                         }
@@ -223,8 +211,6 @@ class TestTimeouts {
     }
 
     /** timeout(None): no deadline; never expires; when() is "none" ({@link Long#MAX_VALUE}). */
-    @Disabled("MISSING API: Async.timeout(null) for no deadline (asyncio.timeout(None); Timeout.reschedule(null) "
-            + "already means that, but Async.timeout(null) throws NullPointerException)")
     @Test
     void test_timeout_disabled() throws Exception {
         run(() -> {
@@ -240,14 +226,11 @@ class TestTimeouts {
     }
 
     /** timeout_at(None): no deadline; never expires; when() is "none" ({@link Long#MAX_VALUE}). */
-    @Disabled("MISSING API: static Timeout Async.timeoutAt(long deadlineNanos), Long.MAX_VALUE for none "
-            + "(asyncio.timeout_at(None))")
     @Test
     void test_timeout_at_disabled() throws Exception {
         run(() -> {
             Timeout cm;
-            // try (Timeout t = Async.timeoutAt(Long.MAX_VALUE)) {   <- the missing call; stand-in:
-            try (Timeout t = timeoutAt(Long.MAX_VALUE)) {
+            try (Timeout t = Async.timeoutAt(Long.MAX_VALUE)) {
                 cm = t;
                 sleep(0.01);
             }
@@ -278,8 +261,6 @@ class TestTimeouts {
     }
 
     /** A zero timeout expires even if the block only yields once (sleep(0)). */
-    @Disabled("DEFECT: sleep(0) in a zero timeout must raise TimeoutException; the block ends normally, not expired "
-            + "(the task's yield is queued before the due timer, and close() cancels the timer)")
     @Test
     void test_timeout_zero_sleep_zero() throws Exception {
         run(() -> {
@@ -300,8 +281,6 @@ class TestTimeouts {
     }
 
     /** A deadline in the past expires even if the block only yields once (sleep(0)). */
-    @Disabled("DEFECT: sleep(0) in a timeout of -11 s must raise TimeoutException; the block ends normally, not "
-            + "expired (same cause as test_timeout_zero_sleep_zero)")
     @Test
     void test_timeout_in_the_past_sleep_zero() throws Exception {
         run(() -> {
@@ -499,8 +478,6 @@ class TestTimeouts {
      * never reached, despite the comments); the Java form lets whatever the inner block raised
      * pass through it likewise, and checks what leaves the outer block.
      */
-    @Disabled("DEFECT: outer block must end with TimeoutException (cancelling 0); the second expiry makes the await "
-            + "raise CancelledException, which leaks out of both blocks")
     @Test
     void test_nested_timeouts_loop_busy() throws Exception {
         VirtualClock clock = VirtualClock.autoAdvancing();
@@ -546,7 +523,7 @@ class TestTimeouts {
             long deadline1 = loop.time() + secs(10).toNanos();
             long deadline2 = deadline1 + secs(20).toNanos();
             Task<Object> task = Async.spawn(() -> {
-                try (Timeout cm = timeoutAt(deadline1)) {
+                try (Timeout cm = Async.timeoutAt(deadline1)) {
                     fut.complete(cm);
                     sleep(50);
                 }
@@ -635,7 +612,7 @@ class TestTimeouts {
         });
     }
 
-    /** A finished timeout cannot be rescheduled (Java's state name: "closed", Python's "finished"). */
+    /** A finished timeout cannot be rescheduled ("finished", as asyncio says). */
     @Test
     void test_timeout_finished() throws Exception {
         run(() -> {
@@ -644,7 +621,7 @@ class TestTimeouts {
                 cm = t;
             }
             assertThatThrownBy(() -> cm.reschedule(secs(0.02))).isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("closed");
+                    .hasMessageContaining("finished");
             return null;
         });
     }
