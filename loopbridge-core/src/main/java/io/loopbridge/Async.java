@@ -132,46 +132,12 @@ public final class Async {
 
     /**
      * A future of all results, in the order given (asyncio.gather). It fails with the first
-     * exception (the others keep running); cancelling it cancels every child.
+     * exception; a cancelled stage counts as one that threw {@link CancelledException}, and in
+     * both cases the other stages keep running. Cancelling the returned future cancels every
+     * stage. The stages' loop futures must belong to one loop; with none, the running loop is used.
      */
     public static <T> LoopFuture<List<T>> gather(Collection<? extends CompletionStage<? extends T>> stages) {
-        return gather((SelectorEventLoop) EventLoop.current(), stages);
-    }
-
-    private static <T> LoopFuture<List<T>> gather(SelectorEventLoop loop,
-                                                   Collection<? extends CompletionStage<? extends T>> stages) {
-        List<LoopFuture<? extends T>> children = wrapAll(loop, stages);
-        LoopFuture<List<T>> out = loop.createFuture();
-        int n = children.size();
-        Object[] results = new Object[n];
-        int[] left = {n};
-        if (n == 0) {
-            out.complete(List.of());
-            return out;
-        }
-        for (int i = 0; i < n; i++) {
-            int idx = i;
-            children.get(i).addDoneCallback(f -> {
-                if (out.isDone()) {
-                    return;
-                }
-                Object o = f.rawOutcome();
-                if (o instanceof LoopFuture.Cancelled c) {
-                    out.cancel(c.message);
-                } else if (o instanceof LoopFuture.Failure fail) {
-                    out.completeExceptionally(fail.exception);
-                } else {
-                    results[idx] = unwrapNil(f);
-                    if (--left[0] == 0) {
-                        @SuppressWarnings("unchecked")
-                        List<T> list = (List<T>) Arrays.asList(results);
-                        out.complete(list);
-                    }
-                }
-            });
-        }
-        cancelChildrenWhenCancelled(out, children);
-        return out;
+        return GatheringFuture.of(null, stages, false);
     }
 
     /** Varargs form of {@link #gather(Collection)}. */
@@ -192,64 +158,33 @@ public final class Async {
      * exceptions (and cancellations, as {@link CancelledException}) as values.
      */
     public static <T> LoopFuture<List<Settled<T>>> gatherSettled(Collection<? extends CompletionStage<? extends T>> stages) {
-        return gatherSettled((SelectorEventLoop) EventLoop.current(), stages);
+        return GatheringFuture.of(null, stages, true);
     }
 
     /** {@link #gatherSettled(Collection)} on a given loop, usable before it runs. */
     static <T> LoopFuture<List<Settled<T>>> gatherSettledOn(EventLoop loop,
                                                             Collection<? extends CompletionStage<? extends T>> stages) {
-        return gatherSettled((SelectorEventLoop) loop, stages);
-    }
-
-    /** {@link #gather(Collection)} on a given loop, usable before it runs. */
-    static <T> LoopFuture<List<T>> gatherOn(EventLoop loop, Collection<? extends CompletionStage<? extends T>> stages) {
-        return gather((SelectorEventLoop) loop, stages);
-    }
-
-    static <T> LoopFuture<List<Settled<T>>> gatherSettled(SelectorEventLoop loop,
-                                                          Collection<? extends CompletionStage<? extends T>> stages) {
-        List<LoopFuture<? extends T>> children = wrapAll(loop, stages);
-        LoopFuture<List<Settled<T>>> out = loop.createFuture();
-        int n = children.size();
-        @SuppressWarnings("unchecked")
-        Settled<T>[] results = new Settled[n];
-        int[] left = {n};
-        if (n == 0) {
-            out.complete(List.of());
-            return out;
-        }
-        for (int i = 0; i < n; i++) {
-            int idx = i;
-            children.get(i).addDoneCallback(f -> {
-                Object o = f.rawOutcome();
-                if (o instanceof LoopFuture.Cancelled c) {
-                    results[idx] = new Settled<>(null, new CancelledException(c.message));
-                } else if (o instanceof LoopFuture.Failure fail) {
-                    results[idx] = new Settled<>(null, fail.exception);
-                } else {
-                    @SuppressWarnings("unchecked")
-                    T v = (T) unwrapNil(f);
-                    results[idx] = new Settled<>(v, null);
-                }
-                if (--left[0] == 0) {
-                    out.complete(Arrays.asList(results));
-                }
-            });
-        }
-        cancelChildrenWhenCancelled(out, children);
-        return out;
+        return GatheringFuture.of(loop, stages, true);
     }
 
     /**
      * asyncio.as_completed: futures that complete in the order the given stages finish; the
-     * first returned future gets the first outcome, and so on.
+     * first returned future gets the first outcome, and so on. A stage given twice counts once.
+     * (asyncio hands each outcome to whichever of its awaitables is awaited next; here the
+     * order is by index, so await the returned futures in order.)
      */
     public static <T> List<LoopFuture<T>> asCompleted(Collection<? extends CompletionStage<? extends T>> stages) {
-        SelectorEventLoop loop = (SelectorEventLoop) EventLoop.current();
-        List<LoopFuture<? extends T>> children = wrapAll(loop, stages);
-        List<LoopFuture<T>> slots = new ArrayList<>(children.size());
-        for (int i = 0; i < children.size(); i++) {
-            slots.add(loop.createFuture());
+        Objects.requireNonNull(stages, "stages");
+        EventLoop loop = EventLoop.current();
+        java.util.Set<CompletionStage<? extends T>> distinct =
+                java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<LoopFuture<T>> slots = new ArrayList<>(stages.size());
+        List<LoopFuture<? extends T>> children = new ArrayList<>(stages.size());
+        for (CompletionStage<? extends T> s : stages) {
+            if (distinct.add(Objects.requireNonNull(s, "a stage is null"))) {
+                children.add(loop.wrap(s));
+                slots.add(loop.createFuture());
+            }
         }
         int[] next = {0};
         for (LoopFuture<? extends T> c : children) {
@@ -260,11 +195,24 @@ public final class Async {
 
     /**
      * asyncio.wait_for: awaits {@code stage} for at most {@code timeout}; on timeout cancels it,
-     * waits until it has finished, and throws {@link java.util.concurrent.TimeoutException}.
+     * waits until it has finished, and throws {@link java.util.concurrent.TimeoutException}. A
+     * zero or negative timeout cancels a stage that is not done yet at once; {@code null} waits
+     * without a limit.
      */
     public static <T> T waitFor(CompletionStage<T> stage, Duration timeout) throws Exception {
         Objects.requireNonNull(stage, "stage");
-        return Awaiting.awaitWithTimeout(stage, timeout.toNanos(), true);
+        if (timeout == null) {
+            return await(stage);
+        }
+        return Awaiting.awaitWithTimeout(stage, timeout.isNegative() ? 0 : saturatedNanos(timeout), true);
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 4;
+        }
     }
 
     /**
@@ -300,49 +248,11 @@ public final class Async {
     }
 
     /**
-     * asyncio.to_thread: runs blocking {@code work} on the loop's default executor and awaits
-     * its result. On a plain thread it simply calls {@code work}.
+     * asyncio.to_thread: the same as {@link Threads#toThread(Callable)}: runs blocking
+     * {@code work} on a worker thread under the loop's default {@link CapacityLimiter}, with the
+     * caller's context, and awaits its result. On a plain thread it simply calls {@code work}.
      */
     public static <T> T toThread(Callable<T> work) throws Exception {
-        Objects.requireNonNull(work, "work");
-        Scope s = Scope.current();
-        if (s != null && s.task != null) {
-            return s.task.await(s.loop.runInExecutor(null, work));
-        }
-        Awaiting.checkMayBlock("Async.toThread", s);
-        return work.call();
-    }
-
-    // ---------------------------------------------------------------- helpers
-
-    private static <T> List<LoopFuture<? extends T>> wrapAll(SelectorEventLoop loop,
-                                                            Collection<? extends CompletionStage<? extends T>> stages) {
-        Objects.requireNonNull(stages, "stages");
-        List<LoopFuture<? extends T>> out = new ArrayList<>(stages.size());
-        for (CompletionStage<? extends T> s : stages) {
-            out.add(loop.wrap(Objects.requireNonNull(s, "a stage is null")));
-        }
-        return out;
-    }
-
-    private static Object unwrapNil(LoopFuture<?> f) {
-        try {
-            return f.reportOutcome(f.rawOutcome());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void cancelChildrenWhenCancelled(LoopFuture<?> out, List<? extends LoopFuture<?>> children) {
-        out.addWaiter(new LoopFuture.Waiter() {
-            @Override
-            void fire(LoopFuture<?> f) {
-                if (f.isCancelled()) {
-                    for (LoopFuture<?> c : children) {
-                        c.cancel("the gathering future was cancelled");
-                    }
-                }
-            }
-        });
+        return Threads.toThread(work);
     }
 }

@@ -117,6 +117,8 @@ final class Awaiting {
         CompletableFuture<T> cf = asCompletableFuture(stage);
         try {
             return nanos < 0 ? cf.get() : cf.get(nanos, TimeUnit.NANOSECONDS);
+        } catch (CancellationException e) {
+            throw originalCancellation(e);
         } catch (ExecutionException e) {
             throw withAwaitSite(rethrow(e.getCause()));
         } catch (InterruptedException e) {
@@ -130,6 +132,12 @@ final class Awaiting {
     static <T> T awaitWithTimeout(CompletionStage<T> stage, long nanos, boolean cancelOnTimeout) throws Exception {
         Scope s = Scope.current();
         if (s != null && s.task != null) {
+            if (!cancelOnTimeout) {
+                // Future.get(timeout): a timeout leaves the future alone.
+                stage = Async.shield(stage);
+            } else if (nanos <= 0) {
+                return cancelAndWait(s.task, s.loop.wrap(stage));
+            }
             try (Timeout t = Timeout.at(s.task, s.loop.time() + nanos)) {
                 return s.task.await(stage);
             }
@@ -143,6 +151,29 @@ final class Awaiting {
             }
             throw e;
         }
+    }
+
+    /** asyncio.wait_for with a timeout <= 0: a pending future is cancelled before anything else runs. */
+    @SuppressWarnings("unchecked")
+    private static <T> T cancelAndWait(Task<?> task, LoopFuture<T> f) throws Exception {
+        if (!f.isDone()) {
+            f.cancel();
+            try {
+                task.await(Async.shield(f));
+            } catch (Exception e) {
+                if (!f.isDone()) {
+                    throw e; // the waiting task itself was cancelled
+                }
+            }
+        }
+        Object o = f.rawOutcome();
+        if (o instanceof LoopFuture.Cancelled c) {
+            f.markRetrieved();
+            TimeoutException te = new TimeoutException("timed out: Async.waitFor with a zero or negative timeout");
+            te.initCause(new CancelledException(c.message));
+            throw te;
+        }
+        return (T) report(f, o);
     }
 
     static void cancel(CompletionStage<?> stage) {
@@ -197,8 +228,24 @@ final class Awaiting {
         } catch (CompletionException e) {
             throw withAwaitSite(rethrow(unwrap(e)));
         } catch (CancellationException e) {
-            throw e;
+            throw originalCancellation(e);
         }
+    }
+
+    /**
+     * The cancellation a CompletableFuture was completed with: its {@code get}/{@code join}
+     * throw a new CancellationException whose cause is the original (JDK 23+); a
+     * {@link CancelledException} with its message is what the awaiter should see.
+     */
+    static CancellationException originalCancellation(CancellationException e) {
+        CancellationException c = e;
+        for (Throwable t = e.getCause(); t instanceof CancellationException ce; t = t.getCause()) {
+            c = ce;
+            if (ce instanceof CancelledException) {
+                return ce;
+            }
+        }
+        return c;
     }
 
     static Throwable unwrap(Throwable t) {

@@ -50,7 +50,7 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
         }
     }
 
-    private static final Object NIL = new Object();
+    static final Object NIL = new Object();
 
     /** Something to notify on completion; {@link #fire} must be quick and must not throw. */
     abstract static class Waiter {
@@ -168,8 +168,15 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
         return setOutcome(new Failure(exception));
     }
 
-    /** Cancels with a message; false if already done. Any thread. */
+    /**
+     * Cancels with a message; false if already done (then, as in asyncio, a failure it holds
+     * counts as seen and is not reported as never retrieved). Any thread.
+     */
     public boolean cancel(String message) {
+        if (isDone()) {
+            markRetrieved();
+            return false;
+        }
         return setOutcome(new Cancelled(message));
     }
 

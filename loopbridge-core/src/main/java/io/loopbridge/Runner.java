@@ -98,7 +98,7 @@ public final class Runner implements AutoCloseable {
             t.cancel("the Runner is closing");
         }
         try {
-            l.runUntilComplete(Async.gatherSettled(l, left));
+            l.runUntilComplete(Async.gatherSettledOn(l, left));
         } catch (Exception e) {
             l.callExceptionHandler(new ExceptionContext("error while cancelling tasks at Runner.close()", e, null));
         }

@@ -139,6 +139,7 @@ public final class Task<T> extends LoopFuture<T> {
     @Override
     public boolean cancel(String message) {
         if (isDone()) {
+            markRetrieved(); // as asyncio: whoever cancels a failed task has dealt with it
             return false;
         }
         if (!loop.inLoop() && loop.loopThread() != null) {

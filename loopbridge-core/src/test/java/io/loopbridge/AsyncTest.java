@@ -243,6 +243,8 @@ class AsyncTest {
                 assertThat(g.cancel("stop")).isTrue();
                 assertThatThrownBy(() -> Async.await(a)).isInstanceOf(CancelledException.class);
                 assertThatThrownBy(() -> Async.await(b)).isInstanceOf(CancelledException.class);
+                // As asyncio's gathering future, it is done once its children's outcomes reached it.
+                assertThatThrownBy(() -> Async.await(g)).isInstanceOf(CancelledException.class);
                 assertThat(g.isCancelled()).isTrue();
                 return null;
             });

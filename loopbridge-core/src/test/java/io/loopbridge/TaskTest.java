@@ -120,7 +120,7 @@ class TaskTest {
                 }
                 return null;
             });
-            loop.runUntilComplete(Async.gatherOn(loop, List.of(blocked, counter)));
+            loop.runUntilComplete(Async.gather(List.of(blocked, counter)));
             holder.join();
             assertThat(stepsWhileBlocked.get()).isPositive();
         }

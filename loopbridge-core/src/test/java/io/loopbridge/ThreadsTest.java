@@ -72,7 +72,7 @@ class ThreadsTest {
                     return n;
                 }, limiter)));
             }
-            List<Integer> results = loop.runUntilComplete(Async.gatherOn(loop, tasks));
+            List<Integer> results = loop.runUntilComplete(Async.gather(tasks));
             assertThat(results).hasSize(200);
             for (int i = 0; i < 200; i++) {
                 assertThat(results.get(i)).isEqualTo(i);

