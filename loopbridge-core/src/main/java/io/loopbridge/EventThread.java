@@ -185,13 +185,18 @@ public final class EventThread implements AutoCloseable {
      * @throws RejectedExecutionException if not started, or closing/closed
      */
     public <T> CompletableFuture<T> submit(Callable<T> body) {
+        return submit(null, body);
+    }
+
+    /** As {@link #submit(Callable)}, naming the task ({@link Task#name()}). */
+    public <T> CompletableFuture<T> submit(String name, Callable<T> body) {
         Objects.requireNonNull(body, "body");
         State s = core.state;
         if (s != State.RUNNING) {
             throw new RejectedExecutionException("EventThread '" + core.name + "' does not accept work: it is "
                     + s.name().toLowerCase() + (s == State.NEW ? " (call start() first)" : ""));
         }
-        return Threads.runCoroutineThreadsafe(body, core.loop);
+        return Threads.runCoroutineThreadsafe(name, body, core.loop);
     }
 
     /**

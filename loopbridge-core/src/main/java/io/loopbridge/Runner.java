@@ -23,6 +23,8 @@ public final class Runner implements AutoCloseable {
     private final EventLoop.Builder builder;
     private State state = State.CREATED;
     private EventLoop loop;
+    /** The ContextVar values every run starts with: a copy of the first caller's, then what runs left. */
+    private Context context;
 
     /** A runner whose loop has default settings. */
     public Runner() {
@@ -59,8 +61,17 @@ public final class Runner implements AutoCloseable {
             throw new IllegalStateException("Runner.run() cannot be called from a running event loop ('" + running.name()
                     + "'); inside a task, call the body directly or await it, or use Bridge.runSync");
         }
-        EventLoop l = loop();
-        return l.runUntilComplete(l.createTask(body));
+        SelectorEventLoop l = (SelectorEventLoop) loop();
+        if (state == State.INITIALIZED && context == null) {
+            context = Context.orEmpty(Scope.currentContext());
+        }
+        Task<T> task = l.createTask(null, body, context);
+        try {
+            return l.runUntilComplete(task);
+        } finally {
+            // Every run shares one context, as asyncio.Runner's: what a run sets, the next one sees.
+            context = task.scope.context;
+        }
     }
 
     private void checkNotClosed() {

@@ -329,13 +329,18 @@ final class SelectorEventLoop implements EventLoop {
 
     @Override
     public <T> Task<T> createTask(String taskName, Callable<T> body) {
+        return createTask(taskName, body, Scope.currentContext());
+    }
+
+    /** A task that runs in {@code context} (the caller's ContextVar values unless given). */
+    <T> Task<T> createTask(String taskName, Callable<T> body, Context context) {
         Objects.requireNonNull(body, "body");
         checkConfined("createTask");
         if (state.compareTo(State.CLOSING) >= 0) {
             throw new IllegalStateException("cannot create a task on event loop '" + name + "': it is "
                     + state.name().toLowerCase());
         }
-        Task<T> t = new Task<>(this, taskName, ++taskIds, body, Scope.currentContext());
+        Task<T> t = new Task<>(this, taskName, ++taskIds, body, context);
         tasks.add(t);
         t.registryIndex = tasks.size() - 1;
         carrier.start(t);

@@ -446,6 +446,11 @@ public final class Task<T> extends LoopFuture<T> {
         }
     }
 
+    /** Raises a pending cancellation (or an overdue timeout) now, without suspending; loop turn. */
+    void checkCancelled() throws Exception {
+        beforeSuspending(null);
+    }
+
     private static Exception raise(Throwable t) {
         if (t instanceof Error e) {
             throw e;

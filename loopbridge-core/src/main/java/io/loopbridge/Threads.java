@@ -22,7 +22,12 @@ public final class Threads {
         /** The task is cancelled at once; the work runs on to its end (asyncio's default). */
         ABANDON,
         /** As ABANDON, and the worker thread is interrupted. */
-        INTERRUPT
+        INTERRUPT,
+        /**
+         * The work runs to its end and the task waits for it; the cancellation is raised then
+         * (anyio's {@code abandon_on_cancel=False}). For work that must not outlive its caller.
+         */
+        WAIT
     }
 
     private Threads() {
@@ -66,6 +71,7 @@ public final class Threads {
         }
         SelectorEventLoop loop = s.loop;
         CapacityLimiter lim = limiter != null ? limiter : loop.defaultLimiter();
+        s.task.checkCancelled(); // a task already cancelled does not start the work
         lim.acquire();
         LoopFuture<T> f = loop.createFuture();
         AtomicReference<Thread> worker = policy == CancelPolicy.INTERRUPT ? new AtomicReference<>() : null;
@@ -92,7 +98,8 @@ public final class Threads {
             throw e;
         }
         try {
-            return s.task.await(f);
+            // WAIT: a cancellation must not cancel f (the work's outcome), only the wait for it.
+            return s.task.await(policy == CancelPolicy.WAIT ? Async.shield(f) : f);
         } catch (CancelledException | java.util.concurrent.TimeoutException e) {
             if (worker != null) {
                 Thread w = worker.get();
@@ -100,7 +107,21 @@ public final class Threads {
                     w.interrupt();
                 }
             }
+            if (policy == CancelPolicy.WAIT) {
+                awaitUncancellably(s.task, f);
+            }
             throw e;
+        }
+    }
+
+    /** Waits until {@code f} is done; cancellations that arrive meanwhile stay pending for the caller. */
+    private static void awaitUncancellably(Task<?> task, LoopFuture<?> f) {
+        while (!f.isDone()) {
+            try {
+                task.await(Async.shield(f));
+            } catch (Exception again) {
+                // Still cancelled: the work must end first; the caller raises the first cancellation.
+            }
         }
     }
 
@@ -135,13 +156,18 @@ public final class Threads {
      * @throws java.util.concurrent.RejectedExecutionException if the loop is closed
      */
     public static <T> CompletableFuture<T> runCoroutineThreadsafe(Callable<T> body, EventLoop loop) {
+        return runCoroutineThreadsafe(null, body, loop);
+    }
+
+    /** As {@link #runCoroutineThreadsafe(Callable, EventLoop)}, naming the task ({@link Task#name()}). */
+    public static <T> CompletableFuture<T> runCoroutineThreadsafe(String name, Callable<T> body, EventLoop loop) {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(loop, "loop");
         ThreadsafeFuture<T> out = new ThreadsafeFuture<>(loop);
         Runnable start = carryMdc(() -> {
             Task<T> task;
             try {
-                task = ((SelectorEventLoop) loop).createTask(body);
+                task = loop.createTask(name, body);
             } catch (RuntimeException e) {
                 // The loop began closing after accepting this callback.
                 out.completeExceptionally(new java.util.concurrent.RejectedExecutionException(e.getMessage(), e));

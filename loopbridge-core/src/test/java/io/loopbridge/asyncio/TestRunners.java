@@ -325,7 +325,6 @@ class TestRunners {
      * seen by the next (the original's third run returns copy_context(); here it reads the var).
      */
     @Test
-    @Disabled("DEFECT: Runner.run should run every body in the runner's one context (2nd run sees cvar=1); each run gets a fresh copy of the caller's context (sees -1)")
     void test_run_keeps_context() throws Exception {
         ContextVar<Integer> cvar = ContextVar.withDefault("cvar", -1);
         try (Runner runner = new Runner()) {

@@ -54,7 +54,7 @@ import org.junit.jupiter.api.Test;
  *       {@code System.gc()} is only a hint).</li>
  * </ul>
  */
-class AnyioTestToThread {
+class TestAnyioToThread {
 
     private static final long FAIL_SAFE_SECONDS = 10;
 
@@ -67,7 +67,6 @@ class AnyioTestToThread {
      * known without waiting: the work holds the only permit of its limiter until it ends.
      */
     @Test
-    @Disabled("DEFECT: Threads.toThread in a task with a pending cancellation should raise CancelledException before starting the work (state 1); it starts the work (state 2)")
     void test_run_in_thread_cancelled() throws Exception {
         AtomicInteger state = new AtomicInteger();
         CapacityLimiter onlyOne = new CapacityLimiter(1);
@@ -168,7 +167,6 @@ class AnyioTestToThread {
      * an abandoning policy to have run the task's finally first.
      */
     @Test
-    @Disabled("MISSING API: Threads.CancelPolicy.WAIT (anyio's abandon_on_cancel=False: the cancellation is acted on when the worker finishes); only ABANDON and INTERRUPT exist")
     void test_cancel_worker_thread_noabandon() throws Exception {
         AtomicReference<String> lastActive = new AtomicReference<>();
         AsyncEvent sleepEvent = new AsyncEvent();
@@ -194,8 +192,7 @@ class AnyioTestToThread {
                 try (TaskGroup tg = TaskGroup.open()) {
                     Task<Void> worker = tg.spawn(() -> {
                         try {
-                            // MISSING API: Threads.toThread(threadWorker, null, CancelPolicy.WAIT)
-                            Threads.toThread(threadWorker, null, CancelPolicy.ABANDON);
+                            Threads.toThread(threadWorker, null, CancelPolicy.WAIT);
                         } finally {
                             lastActive.set("task");
                         }

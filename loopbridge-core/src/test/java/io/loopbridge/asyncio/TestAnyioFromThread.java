@@ -86,7 +86,7 @@ import org.junit.jupiter.api.Test;
  *       test_start_no_started_call, test_start_with_name: start_task with TaskStatus.</li>
  * </ul>
  */
-class AnyioTestFromThread {
+class TestAnyioFromThread {
 
     private static final long FAIL_SAFE_SECONDS = 10;
 
@@ -97,7 +97,7 @@ class AnyioTestFromThread {
      * not finish its work. The Java form: {@link CancelPolicy#INTERRUPT}, the interrupt ends
      * the worker's wait (the canceller does not also set the event, which would race the
      * interrupt). anyio's host waits for its worker here; loopbridge has no waiting policy (see
-     * AnyioTestToThread.test_cancel_worker_thread_noabandon), so the test waits for the
+     * TestAnyioToThread.test_cancel_worker_thread_noabandon), so the test waits for the
      * worker's end itself.
      */
     @Test
@@ -404,7 +404,6 @@ class AnyioTestFromThread {
          * reaches a blocked caller as its CancelledException, unwrapped.
          */
         @Test
-        @Disabled("DEFECT: EventThread.call / Async.await on a plain thread should throw the task's CancelledException; on JDK 23+ it throws CompletableFuture.get's wrapper CancellationException(\"get\") instead (both modes)")
         void test_aexit_with_exception() throws Exception {
             List<Object> results = Collections.synchronizedList(new ArrayList<>());
             CountDownLatch bothSleeping = new CountDownLatch(2);
@@ -652,12 +651,10 @@ class AnyioTestFromThread {
 
         /** start_task_soon(name=...) names the task. */
         @Test
-        @Disabled("MISSING API: <T> CompletableFuture<T> EventThread.submit(String name, Callable<T> body) (and a named Threads.runCoroutineThreadsafe); tasks submitted from a thread cannot be named")
         void test_start_task_soon_with_name() throws Exception {
             AtomicReference<String> taskName = new AtomicReference<>();
             try (EventThread portal = new EventThread("portal").start()) {
-                // MISSING API: portal.submit("testname", () -> ...)
-                portal.submit(() -> {
+                portal.submit("testname", () -> {
                     taskName.set(Async.currentTask().orElseThrow().name());
                     return null;
                 });
