@@ -5,5 +5,6 @@
 module io.loopbridge {
     requires org.slf4j;
     exports io.loopbridge;
+    exports io.loopbridge.streams;
     uses io.loopbridge.NonBlockingThreadDetector;
 }

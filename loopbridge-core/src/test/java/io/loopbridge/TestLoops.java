@@ -4,23 +4,23 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Helpers shared by the tests. */
-final class TestLoops {
+public final class TestLoops {
     private TestLoops() {
     }
 
     /** The task mode the surefire execution expects (set per execution in the pom). */
-    static TaskMode expectedMode() {
+    public static TaskMode expectedMode() {
         String m = System.getProperty("loopbridge.expectedTaskMode");
         return m == null ? TaskMode.best() : TaskMode.valueOf(m);
     }
 
     /** A loop running runForever in its own platform thread; stop and close it with {@link Background#close()}. */
-    static final class Background implements AutoCloseable {
-        final EventLoop loop;
+    public static final class Background implements AutoCloseable {
+        public final EventLoop loop;
         final Thread thread;
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-        Background(EventLoop loop) throws InterruptedException {
+        public Background(EventLoop loop) throws InterruptedException {
             this.loop = loop;
             CountDownLatch started = new CountDownLatch(1);
             loop.callSoonThreadsafe(started::countDown);

@@ -2,8 +2,8 @@ package io.loopbridge.bench;
 
 import io.loopbridge.Async;
 import io.loopbridge.EventLoop;
-import io.loopbridge.Server;
-import io.loopbridge.Streams;
+import io.loopbridge.streams.Server;
+import io.loopbridge.streams.Streams;
 import io.loopbridge.Task;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;

@@ -1,5 +1,10 @@
-package io.loopbridge;
+package io.loopbridge.streams;
 
+import io.loopbridge.Async;
+import io.loopbridge.EventLoop;
+import io.loopbridge.LoopFuture;
+import io.loopbridge.TestLoops;
+import io.loopbridge.TaskMode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -80,7 +85,7 @@ class StreamsScaleTest {
                 server.awaitClosed();
                 assertThat(accepted).hasSize(CONNECTIONS)
                         .allSatisfy(w -> assertThat(w.transport.channel.isOpen()).isFalse());
-                assertThat(((SelectorEventLoop) loop).registeredChannelCount()).isZero();
+                assertThat(loop.stats().channels()).isZero();
                 return null;
             });
         }

@@ -1,5 +1,12 @@
-package io.loopbridge;
+package io.loopbridge.streams;
 
+import io.loopbridge.Async;
+import io.loopbridge.CancelledException;
+import io.loopbridge.EventLoop;
+import io.loopbridge.ExceptionContext;
+import io.loopbridge.LoopFuture;
+import io.loopbridge.Task;
+import io.loopbridge.TimerHandle;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,5 +1,7 @@
-package io.loopbridge;
+package io.loopbridge.streams;
 
+import io.loopbridge.Async;
+import io.loopbridge.Task;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
-package io.loopbridge;
+package io.loopbridge.streams;
 
+import io.loopbridge.Async;
+import io.loopbridge.EventLoop;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -140,7 +142,7 @@ public final class Streams {
     }
 
     private static EventLoop loopOfTask(String what) {
-        if (Task.currentOrNull() == null) {
+        if (Async.currentTask().isEmpty()) {
             throw new IllegalStateException(what + " must be called from a task of an event loop (it awaits);"
                     + " use Async.run(...) or loop.createTask(...)");
         }

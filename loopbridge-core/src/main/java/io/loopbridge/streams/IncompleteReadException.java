@@ -1,4 +1,4 @@
-package io.loopbridge;
+package io.loopbridge.streams;
 
 import java.io.EOFException;
 

@@ -1,5 +1,8 @@
-package io.loopbridge;
+package io.loopbridge.streams;
 
+import io.loopbridge.Async;
+import io.loopbridge.EventLoop;
+import io.loopbridge.LoopFuture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Arrays;

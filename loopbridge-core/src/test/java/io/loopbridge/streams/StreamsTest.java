@@ -1,5 +1,13 @@
-package io.loopbridge;
+package io.loopbridge.streams;
 
+import io.loopbridge.Async;
+import io.loopbridge.CancelledException;
+import io.loopbridge.EventLoop;
+import io.loopbridge.ExceptionContext;
+import io.loopbridge.LoopFuture;
+import io.loopbridge.TestLoops;
+import io.loopbridge.Task;
+import io.loopbridge.Timeout;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -47,7 +55,7 @@ class StreamsTest {
     }
 
     static int registered() {
-        return ((SelectorEventLoop) EventLoop.current()).registeredChannelCount();
+        return EventLoop.current().stats().channels();
     }
 
     static byte[] ascii(String s) {

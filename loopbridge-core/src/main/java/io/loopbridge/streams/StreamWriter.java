@@ -1,5 +1,7 @@
-package io.loopbridge;
+package io.loopbridge.streams;
 
+import io.loopbridge.Async;
+import io.loopbridge.EventLoop;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
