@@ -41,7 +41,7 @@ else
   # --- the JMH jar, rebuilt when a source or pom is newer than it --------------------------
   if [[ "${BENCH_REBUILD:-0}" == 1 || ! -f "$JAR" ]] ||
      [[ -n "$(find pom.xml loopbridge-core loopbridge-bench -newer "$JAR" \
-              \( -name '*.java' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) \
+              \( -name '*.java' -o -name '*.kt' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) \
               -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
     echo "== building $JAR"
     # Maven runs on that JDK too: the jar plugin reads module-info.class with Maven's own JVM.

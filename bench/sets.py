@@ -21,8 +21,9 @@ A set names
 Inside a JMH result, the @Param "impl" says who ran: "loopbridge" is ours, and so is every
 "loopbridge-VARIANT" (e.g. loopbridge-portable: the same code in PORTABLE task mode), shown
 as its own rows with "impl=loopbridge-VARIANT" in the params column; every other value
-(netty, tpe, vertx, vthreads, ...) is an anchor measured in the same run. A benchmark without
-an impl param is loopbridge's alone and is paired only with the Python lines mapped to it.
+(netty, tpe, vertx, vthreads, kotlin-single, ...) is an anchor measured in the same run. A
+benchmark without an impl param is loopbridge's alone and is paired only with the Python
+lines mapped to it.
 
 Whether higher is better follows from the unit (ops/s, kcallbacks/s: higher; ns/op,
 us/call: lower); give `lower_is_better` on a PyLine or JvmLine whose unit says neither
@@ -98,8 +99,11 @@ def _resume_lines():
                 lines[f"resume_latency_loopbridge_portable_{future}_{variant}_{stat}"] = row(
                     future, OURS + "-portable")
             # The anchors await their own kind of future: each sits beside both of ours.
-            for anchor in ("netty", "vthread"):
-                lines[f"resume_latency_{anchor}_{variant}_{stat}"] = tuple(
+            # Printed name -> impl, as the JMH benchmarks of the set name the same anchor.
+            for printed, anchor in (("netty", "netty"), ("vthread", "vthread"),
+                                    ("kotlin_single", "kotlin-single"),
+                                    ("kotlin_runblocking", "kotlin-runblocking")):
+                lines[f"resume_latency_{printed}_{variant}_{stat}"] = tuple(
                     row(future, anchor) for future in ("loopfuture", "cf"))
     return lines
 
@@ -119,7 +123,8 @@ SETS = {
     ),
     "tasks": BenchSet(
         about="tasks: spawn+complete throughput, memory per parked task, cross-thread resume latency, "
-              "await of a done future (issue 3)",
+              "await of a done future (issue 3); Kotlin coroutines anchors, many tasks awaiting futures "
+              "another thread completes (issue 11)",
         include=r"io\.loopbridge\.bench\.Task\w*Bench\.",
         python=(
             PyScript("b7_tasks.py", {

@@ -14,6 +14,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Set "tasks": resume latency of a task awaiting a future that another (persistent,
@@ -37,7 +38,11 @@ import java.util.concurrent.TimeUnit;
  *       {@code setSuccess(t0)}, the listener (run on the event loop) measures and starts the
  *       next sample;</li>
  *   <li>{@code vthread}: anchor: a plain virtual thread (default scheduler) joins a
- *       {@code CompletableFuture}.</li>
+ *       {@code CompletableFuture};</li>
+ *   <li>{@code kotlin_single}, {@code kotlin_runblocking}: anchors: a Kotlin coroutine awaits
+ *       a {@code CompletableDeferred} that the worker completes
+ *       ({@link KotlinAnchor#resumeLatencies}), on a single-thread executor's dispatcher or on
+ *       {@code runBlocking}'s event loop in the main thread.</li>
  * </ul>
  *
  * <pre>
@@ -50,7 +55,8 @@ import java.util.concurrent.TimeUnit;
 public final class ResumeLatency {
 
     static final List<String> WHO = List.of("loopbridge_loopfuture", "loopbridge_cf",
-            "loopbridge_portable_loopfuture", "loopbridge_portable_cf", "netty", "vthread");
+            "loopbridge_portable_loopfuture", "loopbridge_portable_cf", "netty", "vthread",
+            "kotlin_single", "kotlin_runblocking");
     private static final int REPEATS = 5;
     private static final long IDLE_NANOS = 200_000;
     private static final long TIMEOUT_SECONDS = 120;
@@ -105,6 +111,8 @@ public final class ResumeLatency {
             case "loopbridge_portable_cf" -> loopbridge(TaskMode.PORTABLE, false, worker);
             case "netty" -> netty(worker);
             case "vthread" -> vthread(worker);
+            case "kotlin_single" -> kotlin(KotlinAnchor::singleThread, worker);
+            case "kotlin_runblocking" -> kotlin(KotlinAnchor::runBlockingLoop, worker);
             default -> throw new IllegalArgumentException(who);
         };
         r.run(n, repeats, p50, p99);
@@ -226,6 +234,18 @@ public final class ResumeLatency {
             s.sample(n);
             for (int r = 0; r < repeats; r++) {
                 summarize(s.sample(n), r, p50, p99);
+            }
+        };
+    }
+
+    private static Runner kotlin(Supplier<KotlinAnchor> anchor, Worker worker) {
+        return (n, repeats, p50, p99) -> {
+            try (KotlinAnchor k = anchor.get()) {
+                Sampler s = count -> k.resumeLatencies(count, completion -> worker.hand(completion::accept));
+                s.sample(n);
+                for (int r = 0; r < repeats; r++) {
+                    summarize(s.sample(n), r, p50, p99);
+                }
             }
         };
     }

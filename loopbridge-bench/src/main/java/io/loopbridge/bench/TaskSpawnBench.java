@@ -24,23 +24,31 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>impl values: {@value BenchBase#LOOPBRIDGE} (the loop in {@link TaskMode#FAST}),
  * {@value #PORTABLE} (the same loop in {@link TaskMode#PORTABLE}), {@value #VTHREADS}
  * (the JDK alone: {@code Thread.ofVirtual().start} of the same trivial work, then a join of
- * each, from the benchmark thread). Every invocation checks that every task finished with
- * its result, or throws.
+ * each, from the benchmark thread), {@value #KOTLIN_SINGLE} and {@value #KOTLIN_RUNBLOCKING}
+ * (Kotlin coroutines, {@link KotlinAnchor#spawnJoin}: one parent coroutine {@code launch}es
+ * {@link #BATCH} coroutines of a trivial body and {@code join}s each, on a single-thread
+ * executor's dispatcher or on {@code runBlocking}'s event loop in the benchmark thread).
+ * Every invocation checks that every task finished with its result, or throws.
  */
 public class TaskSpawnBench extends BenchBase {
 
     static final int BATCH = 10_000;
     static final String PORTABLE = "loopbridge-portable";
     static final String VTHREADS = "vthreads";
+    /** Kotlin coroutines on {@code Executors.newSingleThreadExecutor().asCoroutineDispatcher()}. */
+    static final String KOTLIN_SINGLE = "kotlin-single";
+    /** Kotlin coroutines on {@code runBlocking}'s event loop, in the calling thread. */
+    static final String KOTLIN_RUNBLOCKING = "kotlin-runblocking";
 
     private static final Integer ONE = 1;
     private static final Callable<Integer> TRIVIAL = () -> ONE;
     private static final Runnable TRIVIAL_RUNNABLE = () -> { };
 
-    @Param({LOOPBRIDGE, PORTABLE, VTHREADS})
+    @Param({LOOPBRIDGE, PORTABLE, VTHREADS, KOTLIN_SINGLE, KOTLIN_RUNBLOCKING})
     public String impl;
 
     private EventLoop loop;
+    private KotlinAnchor kotlin;
     private Callable<Integer> spawnAndGather;
 
     @Setup(Level.Trial)
@@ -48,9 +56,10 @@ public class TaskSpawnBench extends BenchBase {
         TaskMode mode = switch (impl) {
             case LOOPBRIDGE -> TaskMode.FAST;
             case PORTABLE -> TaskMode.PORTABLE;
-            case VTHREADS -> null;
+            case VTHREADS, KOTLIN_SINGLE, KOTLIN_RUNBLOCKING -> null;
             default -> throw new IllegalArgumentException("unknown impl: " + impl);
         };
+        kotlin = kotlinAnchor(impl);
         if (mode != null) {
             loop = EventLoop.builder().name("bench-" + impl).taskMode(mode).build();
             EventLoop l = loop;
@@ -70,6 +79,18 @@ public class TaskSpawnBench extends BenchBase {
         if (loop != null) {
             loop.close();
         }
+        if (kotlin != null) {
+            kotlin.close();
+        }
+    }
+
+    /** The Kotlin anchor an impl value names, or null for one that is not Kotlin's. */
+    static KotlinAnchor kotlinAnchor(String impl) {
+        return switch (impl) {
+            case KOTLIN_SINGLE -> KotlinAnchor.singleThread();
+            case KOTLIN_RUNBLOCKING -> KotlinAnchor.runBlockingLoop();
+            default -> null;
+        };
     }
 
     @Benchmark
@@ -77,6 +98,9 @@ public class TaskSpawnBench extends BenchBase {
     public int spawnComplete() throws Exception {
         if (loop != null) {
             return loop.runUntilComplete(spawnAndGather);
+        }
+        if (kotlin != null) {
+            return kotlin.spawnJoin(BATCH);
         }
         Thread[] threads = new Thread[BATCH];
         Thread.Builder.OfVirtual builder = Thread.ofVirtual();
