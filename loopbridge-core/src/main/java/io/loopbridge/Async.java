@@ -57,12 +57,7 @@ public final class Async {
     /** Waits for {@code stage} by the one rule and returns its result or throws its exception, unwrapped. */
     public static <T> T await(CompletionStage<T> stage) throws Exception {
         Objects.requireNonNull(stage, "stage");
-        Scope s = Scope.current();
-        if (s != null && s.task != null) {
-            return s.task.await(stage);
-        }
-        Awaiting.checkMayBlock("Async.await", s);
-        return Awaiting.block(stage, -1);
+        return Waiting.await(stage, "Async.await");
     }
 
     /**
@@ -73,33 +68,22 @@ public final class Async {
      * @param what the operation, for the message
      */
     public static void checkMayBlock(String what) {
-        Scope s = Scope.current();
-        if (s == null || s.task == null) {
-            Awaiting.checkMayBlock(Objects.requireNonNull(what, "what"), s);
-        }
+        Waiting.enter(Objects.requireNonNull(what, "what"));
     }
 
     /** Sleeps: a loop timer inside a task (cancellable), {@link Thread#sleep} on a plain thread. */
     public static void sleep(Duration d) throws Exception {
         Objects.requireNonNull(d, "d");
-        Scope s = Scope.current();
-        if (s != null && s.task != null) {
-            if (d.isNegative() || d.isZero()) {
-                s.task.checkpoint();
-                return;
-            }
-            SelectorEventLoop loop = s.loop;
-            LoopFuture<Void> f = loop.createFuture();
-            TimerHandle h = loop.callLater(d, () -> f.complete(null));
-            try {
-                s.task.await(f);
-            } finally {
-                h.cancel();
-            }
-            return;
+        Task<?> task = Waiting.enter("Async.sleep");
+        if (task == null) {
+            Thread.sleep(d);
+        } else if (d.isNegative() || d.isZero()) {
+            task.checkpoint();
+        } else {
+            // A waiter nobody wakes: its deadline ends the sleep.
+            Waiter w = Waiter.forTask(task);
+            w.await(w.now() + saturatedNanos(d));
         }
-        Awaiting.checkMayBlock("Async.sleep", s);
-        Thread.sleep(d);
     }
 
     /**
@@ -161,12 +145,6 @@ public final class Async {
         return GatheringFuture.of(null, stages, true);
     }
 
-    /** {@link #gatherSettled(Collection)} on a given loop, usable before it runs. */
-    static <T> LoopFuture<List<Settled<T>>> gatherSettledOn(EventLoop loop,
-                                                            Collection<? extends CompletionStage<? extends T>> stages) {
-        return GatheringFuture.of(loop, stages, true);
-    }
-
     /**
      * asyncio.as_completed: futures that complete in the order the given stages finish; the
      * first returned future gets the first outcome, and so on. A stage given twice counts once.
@@ -204,7 +182,7 @@ public final class Async {
         if (timeout == null) {
             return await(stage);
         }
-        return Awaiting.awaitWithTimeout(stage, timeout.isNegative() ? 0 : saturatedNanos(timeout), true);
+        return Waiting.await(stage, timeout.isNegative() ? 0 : saturatedNanos(timeout), true, "Async.waitFor");
     }
 
     private static long saturatedNanos(Duration d) {
@@ -220,12 +198,12 @@ public final class Async {
      * cancel {@code stage}. Needs a running loop.
      */
     public static <T> LoopFuture<T> shield(CompletionStage<T> stage) {
-        SelectorEventLoop loop = (SelectorEventLoop) EventLoop.current();
-        LoopFuture<T> inner = loop.wrap(stage);
+        Loop loop = Loop.of(EventLoop.current());
+        LoopFuture<T> inner = LoopFuture.wrap(loop, stage);
         if (inner.isDone()) {
             return inner;
         }
-        LoopFuture<T> outer = loop.createFuture();
+        LoopFuture<T> outer = new LoopFuture<>(loop);
         // The outcome is copied as it is (value, failure or cancellation) unless outer was cancelled first.
         inner.addDoneCallback(f -> outer.setOutcome(f.rawOutcome()));
         return outer;

@@ -1,6 +1,5 @@
 package io.loopbridge;
 
-import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
@@ -19,7 +18,7 @@ import java.util.function.BooleanSupplier;
  */
 public final class AsyncCondition extends LoopBound {
     private final AsyncLock lock;
-    private final ArrayDeque<LoopFuture<Boolean>> waiters = new ArrayDeque<>();
+    private final ParkingLot waiters = new ParkingLot();
 
     /** A condition with a lock of its own. */
     public AsyncCondition() {
@@ -74,15 +73,15 @@ public final class AsyncCondition extends LoopBound {
         if (!lock.isLocked()) {
             throw new IllegalStateException("AsyncCondition.await() without holding its lock: acquire it first");
         }
-        LoopFuture<Boolean> fut = task.loop.createFuture();
+        Waiter w = Waiter.forTask(task);
         lock.release();
         try {
             try {
-                waiters.addLast(fut);
+                waiters.join(w);
                 try {
-                    task.await(fut);
+                    w.await(Long.MAX_VALUE);
                 } finally {
-                    waiters.remove(fut);
+                    waiters.leave(w);
                 }
             } finally {
                 // Re-acquire even when cancelled (or timed out by Async.timeout, which raises its own
@@ -140,16 +139,7 @@ public final class AsyncCondition extends LoopBound {
     }
 
     private void wake(int n) {
-        int woken = 0;
-        for (LoopFuture<Boolean> w : waiters) {
-            if (woken >= n) {
-                break;
-            }
-            if (!w.isDone()) {
-                woken++;
-                w.complete(false);
-            }
-        }
+        waiters.wakePending(n);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.loopbridge;
 
-import java.util.ArrayDeque;
 
 /**
  * A flag that tasks of one loop can wait for (asyncio.Event): {@link #set()} wakes every
@@ -12,7 +11,7 @@ import java.util.ArrayDeque;
  * it from another thread, use {@code loop.callSoonThreadsafe(event::set)}).
  */
 public final class AsyncEvent extends LoopBound {
-    private final ArrayDeque<LoopFuture<Boolean>> waiters = new ArrayDeque<>();
+    private final ParkingLot waiters = new ParkingLot();
     private boolean value;
 
     /** An event that is not set, bound to no loop yet. */
@@ -35,11 +34,7 @@ public final class AsyncEvent extends LoopBound {
         checkThread("AsyncEvent.set");
         if (!value) {
             value = true;
-            for (LoopFuture<Boolean> w : waiters) {
-                if (!w.isDone()) {
-                    w.complete(true);
-                }
-            }
+            waiters.wakePending(Integer.MAX_VALUE);
         }
     }
 
@@ -62,12 +57,12 @@ public final class AsyncEvent extends LoopBound {
         if (value) {
             return;
         }
-        LoopFuture<Boolean> fut = task.loop.createFuture();
-        waiters.addLast(fut);
+        Waiter w = Waiter.forTask(task);
+        waiters.join(w);
         try {
-            task.await(fut);
+            w.await(Long.MAX_VALUE);
         } finally {
-            waiters.remove(fut);
+            waiters.leave(w);
         }
     }
 

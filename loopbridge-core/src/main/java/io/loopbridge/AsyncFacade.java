@@ -89,10 +89,10 @@ public final class AsyncFacade {
     }
 
     private static Object call(Method method, java.util.concurrent.Callable<Object> work) {
-        SelectorEventLoop loop = SelectorEventLoop.runningLoop();
+        Loop loop = Loop.current();
         if (loop != null) {
             // A task of the loop runs the blocking call through toThread, so the limiter applies.
-            Task<Object> t = loop.createTask(() -> Threads.toThread(work));
+            Task<Object> t = Task.start(loop, null, () -> Threads.toThread(work), Scope.context());
             if (method.getReturnType() == CompletableFuture.class) {
                 return t.toCompletableFuture();
             }
@@ -103,7 +103,7 @@ public final class AsyncFacade {
                     + " running event loop; call it from a task, or declare CompletionStage/CompletableFuture");
         }
         CompletableFuture<Object> cf = new CompletableFuture<>();
-        WORKERS.newThread(Threads.carryContext(Scope.currentContext(), () -> {
+        WORKERS.newThread(CarriedContext.capture().wrap(() -> {
             try {
                 cf.complete(work.call());
             } catch (Throwable e) {

@@ -1,6 +1,5 @@
 package io.loopbridge;
 
-import java.util.ArrayDeque;
 
 /**
  * A mutual-exclusion lock for the tasks of one loop (asyncio.Lock). Waiters acquire it in
@@ -27,7 +26,7 @@ public final class AsyncLock extends LoopBound {
         void close();
     }
 
-    private ArrayDeque<LoopFuture<Boolean>> waiters;
+    private final ParkingLot waiters = new ParkingLot();
     private boolean locked;
 
     /** An unlocked lock, bound to no loop yet. */
@@ -49,20 +48,17 @@ public final class AsyncLock extends LoopBound {
      */
     public void acquire() throws Exception {
         Task<?> task = checkTask("AsyncLock.acquire");
-        if (!locked && noLiveWaiter()) {
+        if (!locked && !waiters.hasLiveWaiter()) {
             locked = true;
             return;
         }
-        if (waiters == null) {
-            waiters = new ArrayDeque<>();
-        }
-        LoopFuture<Boolean> fut = task.loop.createFuture();
-        waiters.addLast(fut);
+        Waiter w = Waiter.forTask(task);
+        waiters.join(w);
         try {
             try {
-                task.await(fut);
+                w.await(Long.MAX_VALUE);
             } finally {
-                waiters.remove(fut);
+                waiters.leave(w);
             }
         } catch (Throwable e) {
             // Keep the invariant: if nobody holds (or is about to take) the lock, the first waiter runs.
@@ -77,7 +73,7 @@ public final class AsyncLock extends LoopBound {
     /** Acquires the lock only if that needs no wait (free and no one queued before us). */
     public boolean tryAcquire() {
         checkThread("AsyncLock.tryAcquire");
-        if (!locked && noLiveWaiter()) {
+        if (!locked && !waiters.hasLiveWaiter()) {
             locked = true;
             return true;
         }
@@ -114,31 +110,17 @@ public final class AsyncLock extends LoopBound {
         wakeUpFirst();
     }
 
-    private boolean noLiveWaiter() {
-        if (waiters != null) {
-            for (LoopFuture<Boolean> w : waiters) {
-                if (!w.isCancelled()) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
     private void wakeUpFirst() {
-        if (waiters == null || waiters.isEmpty()) {
-            return;
-        }
-        LoopFuture<Boolean> first = waiters.peekFirst();
-        // A done head is already about to take the lock.
-        if (!first.isDone()) {
-            first.complete(true);
+        Waiter first = waiters.first();
+        // A woken head is already about to take the lock.
+        if (first != null && first.isPending()) {
+            first.wake();
         }
     }
 
     /** Number of tasks waiting (diagnostics). */
     int waiterCount() {
-        return waiters == null ? 0 : waiters.size();
+        return waiters.size();
     }
 
     @Override

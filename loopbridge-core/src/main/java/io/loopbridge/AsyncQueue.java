@@ -1,12 +1,15 @@
 package io.loopbridge;
 
 import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.PriorityQueue;
 import java.util.Objects;
 
 /**
- * A FIFO queue for the tasks of one loop (asyncio.Queue, with Python 3.13's shutdown).
- * Bounded queues make {@link #put} wait for space; {@link #get} waits for an item. Waiting
- * producers and consumers are served in FIFO order. {@link #taskDone()} and {@link #join()}
+ * A queue for the tasks of one loop (asyncio.Queue, with Python 3.13's shutdown): FIFO, or
+ * LIFO ({@link #lifo()}, asyncio.LifoQueue) or by priority ({@link #priority()},
+ * asyncio.PriorityQueue, smallest first). Bounded queues make {@link #put} wait for space;
+ * {@link #get} waits for an item. Waiting producers and consumers are served in FIFO order. {@link #taskDone()} and {@link #join()}
  * count items that were put but not yet processed.
  *
  * <p>Null items are refused ({@link NullPointerException}).
@@ -22,16 +25,130 @@ import java.util.Objects;
  */
 public final class AsyncQueue<T> extends LoopBound {
     private final int maxsize;
-    private final ArrayDeque<T> items = new ArrayDeque<>();
-    private final ArrayDeque<LoopFuture<Boolean>> getters = new ArrayDeque<>();
-    private final ArrayDeque<LoopFuture<Boolean>> putters = new ArrayDeque<>();
+    private final Items<T> items;
+    private final ParkingLot getters = new ParkingLot();
+    private final ParkingLot putters = new ParkingLot();
     private final AsyncEvent finished = new AsyncEvent(true);
     private int unfinishedTasks;
     private boolean shutDown;
 
-    /** An unbounded queue. */
+    /** Where the items wait: the order {@link #get} takes them in. */
+    private interface Items<T> {
+        void add(T item);
+
+        T poll();
+
+        int size();
+
+        default boolean isEmpty() {
+            return size() == 0;
+        }
+
+        void clear();
+    }
+
+    private record Fifo<T>(ArrayDeque<T> deque) implements Items<T> {
+        @Override
+        public void add(T item) {
+            deque.addLast(item);
+        }
+
+        @Override
+        public T poll() {
+            return deque.pollFirst();
+        }
+
+        @Override
+        public int size() {
+            return deque.size();
+        }
+
+        @Override
+        public void clear() {
+            deque.clear();
+        }
+    }
+
+    private record Lifo<T>(ArrayDeque<T> deque) implements Items<T> {
+        @Override
+        public void add(T item) {
+            deque.addLast(item);
+        }
+
+        @Override
+        public T poll() {
+            return deque.pollLast();
+        }
+
+        @Override
+        public int size() {
+            return deque.size();
+        }
+
+        @Override
+        public void clear() {
+            deque.clear();
+        }
+    }
+
+    private record Priority<T>(PriorityQueue<T> heap) implements Items<T> {
+        @Override
+        public void add(T item) {
+            heap.add(item);
+        }
+
+        @Override
+        public T poll() {
+            return heap.poll();
+        }
+
+        @Override
+        public int size() {
+            return heap.size();
+        }
+
+        @Override
+        public void clear() {
+            heap.clear();
+        }
+    }
+
+    private AsyncQueue(int maxsize, Items<T> items) {
+        if (maxsize < 0) {
+            throw new IllegalArgumentException("maxsize must be >= 1, or 0 for an unbounded queue, not " + maxsize);
+        }
+        this.maxsize = maxsize;
+        this.items = items;
+    }
+
+    /** An unbounded FIFO queue. */
     public AsyncQueue() {
-        this.maxsize = 0;
+        this(0, new Fifo<>(new ArrayDeque<>()));
+    }
+
+    /** An unbounded LIFO queue (asyncio.LifoQueue): {@link #get} takes the item put last. */
+    public static <T> AsyncQueue<T> lifo() {
+        return new AsyncQueue<>(0, new Lifo<>(new ArrayDeque<>()));
+    }
+
+    /** A LIFO queue holding at most {@code maxsize} items (0: unbounded). */
+    public static <T> AsyncQueue<T> lifo(int maxsize) {
+        return new AsyncQueue<>(maxsize, new Lifo<>(new ArrayDeque<>()));
+    }
+
+    /** An unbounded priority queue (asyncio.PriorityQueue): {@link #get} takes the smallest item. */
+    public static <T extends Comparable<? super T>> AsyncQueue<T> priority() {
+        return new AsyncQueue<>(0, new Priority<>(new PriorityQueue<>()));
+    }
+
+    /** A priority queue holding at most {@code maxsize} items (0: unbounded). */
+    public static <T extends Comparable<? super T>> AsyncQueue<T> priority(int maxsize) {
+        return new AsyncQueue<>(maxsize, new Priority<>(new PriorityQueue<>()));
+    }
+
+    /** An unbounded priority queue ordered by {@code order}, smallest first. */
+    public static <T> AsyncQueue<T> priority(Comparator<? super T> order) {
+        return new AsyncQueue<>(0, new Priority<>(new PriorityQueue<>(Objects.requireNonNull(order, "order"))));
     }
 
     /**
@@ -40,11 +157,15 @@ public final class AsyncQueue<T> extends LoopBound {
      * @throws IllegalArgumentException if {@code maxsize < 1} (use {@link #AsyncQueue()} for an unbounded queue)
      */
     public AsyncQueue(int maxsize) {
+        this(checkBound(maxsize), new Fifo<>(new ArrayDeque<>()));
+    }
+
+    private static int checkBound(int maxsize) {
         if (maxsize < 1) {
             throw new IllegalArgumentException("maxsize must be >= 1, not " + maxsize
                     + "; use new AsyncQueue<>() for an unbounded queue");
         }
-        this.maxsize = maxsize;
+        return maxsize;
     }
 
     /** The bound on the number of items, or 0 for an unbounded queue. */
@@ -93,19 +214,10 @@ public final class AsyncQueue<T> extends LoopBound {
             if (shutDown) {
                 throw shutDownException("put");
             }
-            LoopFuture<Boolean> putter = task.loop.createFuture();
-            putters.addLast(putter);
-            try {
-                task.await(putter);
-            } catch (Throwable e) {
-                putter.cancel((String) null); // in case it is not done yet
-                putters.remove(putter);
-                if (!full() && !putter.isCancelled()) {
-                    // We were woken by a get but cannot take the slot: wake the next in line.
-                    wakeUpNext(putters);
-                }
-                throw e;
-            }
+            Waiter w = Waiter.forTask(task);
+            putters.join(w);
+            // Woken by a get but leaving anyway: the slot goes to the next in line.
+            putters.await(w, Long.MAX_VALUE, ParkingLot.UNGUARDED, () -> !full());
         }
         putNowait(item);
     }
@@ -125,10 +237,10 @@ public final class AsyncQueue<T> extends LoopBound {
         if (full()) {
             throw new QueueFullException("AsyncQueue is full (maxsize " + maxsize + "): putNowait refused");
         }
-        items.addLast(item);
+        items.add(item);
         unfinishedTasks++;
         finished.clear();
-        wakeUpNext(getters);
+        getters.wakeOne(ParkingLot.UNGUARDED);
     }
 
     /**
@@ -145,19 +257,10 @@ public final class AsyncQueue<T> extends LoopBound {
             if (shutDown) {
                 throw shutDownException("get");
             }
-            LoopFuture<Boolean> getter = task.loop.createFuture();
-            getters.addLast(getter);
-            try {
-                task.await(getter);
-            } catch (Throwable e) {
-                getter.cancel((String) null);
-                getters.remove(getter);
-                if (!items.isEmpty() && !getter.isCancelled()) {
-                    // We were woken by a put but cannot take the item: wake the next in line.
-                    wakeUpNext(getters);
-                }
-                throw e;
-            }
+            Waiter w = Waiter.forTask(task);
+            getters.join(w);
+            // Woken by a put but leaving anyway: the item goes to the next in line.
+            getters.await(w, Long.MAX_VALUE, ParkingLot.UNGUARDED, () -> !items.isEmpty());
         }
         return getNowait();
     }
@@ -176,8 +279,8 @@ public final class AsyncQueue<T> extends LoopBound {
             }
             throw new QueueEmptyException("AsyncQueue is empty: getNowait found no item");
         }
-        T item = items.pollFirst();
-        wakeUpNext(putters);
+        T item = items.poll();
+        putters.wakeOne(ParkingLot.UNGUARDED);
         return item;
     }
 
@@ -220,40 +323,15 @@ public final class AsyncQueue<T> extends LoopBound {
         checkThread("AsyncQueue.shutdown");
         shutDown = true;
         if (immediate) {
-            while (!items.isEmpty()) {
-                items.pollFirst();
-                if (unfinishedTasks > 0) {
-                    unfinishedTasks--;
-                }
-            }
+            unfinishedTasks = Math.max(0, unfinishedTasks - items.size());
+            items.clear();
             if (unfinishedTasks == 0) {
                 finished.set();
             }
         }
         // Every waiter re-checks the state and finds the shutdown.
-        while (!getters.isEmpty()) {
-            LoopFuture<Boolean> g = getters.pollFirst();
-            if (!g.isDone()) {
-                g.complete(true);
-            }
-        }
-        while (!putters.isEmpty()) {
-            LoopFuture<Boolean> p = putters.pollFirst();
-            if (!p.isDone()) {
-                p.complete(true);
-            }
-        }
-    }
-
-    private static void wakeUpNext(ArrayDeque<LoopFuture<Boolean>> waiters) {
-        // Skips the waiters whose task was cancelled (their futures are done).
-        while (!waiters.isEmpty()) {
-            LoopFuture<Boolean> w = waiters.pollFirst();
-            if (!w.isDone()) {
-                w.complete(true);
-                break;
-            }
-        }
+        getters.wakeAll(ParkingLot.UNGUARDED);
+        putters.wakeAll(ParkingLot.UNGUARDED);
     }
 
     private QueueShutDownException shutDownException(String method) {

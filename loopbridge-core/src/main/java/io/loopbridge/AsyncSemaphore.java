@@ -1,6 +1,5 @@
 package io.loopbridge;
 
-import java.util.ArrayDeque;
 
 /**
  * A counter of permits for the tasks of one loop (asyncio.Semaphore and, through
@@ -15,7 +14,7 @@ import java.util.ArrayDeque;
  * {@link IllegalStateException} naming both threads.
  */
 public final class AsyncSemaphore extends LoopBound {
-    private ArrayDeque<LoopFuture<Boolean>> waiters;
+    private final ParkingLot waiters = new ParkingLot();
     private int value;
     /** The initial value for a bounded semaphore, else -1. */
     private final int bound;
@@ -48,7 +47,7 @@ public final class AsyncSemaphore extends LoopBound {
     /** Whether {@link #acquire()} would wait: no free permit, or tasks already waiting for one. */
     public boolean isLocked() {
         checkThread("AsyncSemaphore.isLocked");
-        return value == 0 || liveWaiter();
+        return value == 0 || waiters.hasLiveWaiter();
     }
 
     /** Free permits now (some may already be promised to woken waiters that have not resumed yet). */
@@ -66,23 +65,20 @@ public final class AsyncSemaphore extends LoopBound {
      */
     public void acquire() throws Exception {
         Task<?> task = checkTask("AsyncSemaphore.acquire");
-        if (!(value == 0 || liveWaiter())) {
+        if (!(value == 0 || waiters.hasLiveWaiter())) {
             value--;
             return;
         }
-        if (waiters == null) {
-            waiters = new ArrayDeque<>();
-        }
-        LoopFuture<Boolean> fut = task.loop.createFuture();
-        waiters.addLast(fut);
+        Waiter w = Waiter.forTask(task);
+        waiters.join(w);
         try {
             try {
-                task.await(fut);
+                w.await(Long.MAX_VALUE);
             } finally {
-                waiters.remove(fut);
+                waiters.leave(w);
             }
         } catch (Throwable e) {
-            if (fut.isDone() && !fut.isCancelled()) {
+            if (w.wasWoken()) {
                 // We were handed a permit but will not use it: give it back (woken below).
                 value++;
             }
@@ -100,7 +96,7 @@ public final class AsyncSemaphore extends LoopBound {
     /** Takes a permit only if that needs no wait. */
     public boolean tryAcquire() {
         checkThread("AsyncSemaphore.tryAcquire");
-        if (value == 0 || liveWaiter()) {
+        if (value == 0 || waiters.hasLiveWaiter()) {
             return false;
         }
         value--;
@@ -138,35 +134,18 @@ public final class AsyncSemaphore extends LoopBound {
         wakeUpNext();
     }
 
-    private boolean liveWaiter() {
-        if (waiters != null) {
-            for (LoopFuture<Boolean> w : waiters) {
-                if (!w.isCancelled()) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    /** Hands a permit to the first waiter not yet woken; false if there is none. */
+    /** Hands a permit to the first waiter still waiting; false if there is none. */
     private boolean wakeUpNext() {
-        if (waiters == null) {
-            return false;
-        }
-        for (LoopFuture<Boolean> w : waiters) {
-            if (!w.isDone()) {
-                value--;
-                w.complete(true);
-                return true;
-            }
+        if (waiters.wakeFirstPending()) {
+            value--;
+            return true;
         }
         return false;
     }
 
     @Override
     public String toString() {
-        int n = waiters == null ? 0 : waiters.size();
+        int n = waiters.size();
         return "AsyncSemaphore[value=" + value + (bound >= 0 ? ", bound=" + bound : "") + (n > 0 ? ", waiters=" + n : "") + "]";
     }
 }

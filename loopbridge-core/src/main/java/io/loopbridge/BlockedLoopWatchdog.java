@@ -16,61 +16,89 @@ import org.slf4j.LoggerFactory;
  */
 final class BlockedLoopWatchdog {
     private static final Logger log = LoggerFactory.getLogger(BlockedLoopWatchdog.class);
-    private static final Set<SelectorEventLoop> LOOPS = ConcurrentHashMap.newKeySet();
+    private static final Set<Watch> WATCHED = ConcurrentHashMap.newKeySet();
     private static Thread thread;
 
     private BlockedLoopWatchdog() {
     }
 
-    static synchronized void watch(SelectorEventLoop loop) {
-        LOOPS.add(loop);
+    /**
+     * One loop's steps as the watchdog sees them: the loop thread writes when a step starts and
+     * ends, the watchdog thread reads. Written by the loop's turn only.
+     */
+    static final class Watch {
+        private final Loop loop;
+        final long thresholdNanos;
+        private volatile long stepStart;
+        private volatile long stepSeq;
+        private volatile LoopTasks.Entry entry;
+        private long lastReported = -1;
+
+        Watch(Loop loop, long thresholdNanos) {
+            this.loop = loop;
+            this.thresholdNanos = thresholdNanos;
+        }
+
+        void stepStarted(LoopTasks.Entry task) {
+            entry = task;
+            stepSeq++;
+            stepStart = System.nanoTime();
+        }
+
+        void stepEnded() {
+            stepStart = 0;
+        }
+    }
+
+    /** Starts watching (the loop's turn begins). */
+    static synchronized void watch(Watch w) {
+        WATCHED.add(w);
         if (thread == null) {
             thread = Thread.ofPlatform().daemon().name("loopbridge-watchdog").start(BlockedLoopWatchdog::scan);
         }
     }
 
-    static void unwatch(SelectorEventLoop loop) {
-        LOOPS.remove(loop);
+    static void unwatch(Watch w) {
+        WATCHED.remove(w);
     }
 
     private static void scan() {
         while (true) {
             synchronized (BlockedLoopWatchdog.class) {
-                if (LOOPS.isEmpty()) {
+                if (WATCHED.isEmpty()) {
                     // Nothing to watch: end, and let the next watch() start a new thread.
                     thread = null;
                     return;
                 }
             }
             long minThreshold = Long.MAX_VALUE;
-            for (SelectorEventLoop loop : LOOPS) {
-                minThreshold = Math.min(minThreshold, loop.blockedThresholdNanos());
-                check(loop);
+            for (Watch w : WATCHED) {
+                minThreshold = Math.min(minThreshold, w.thresholdNanos);
+                check(w);
             }
-            long period = minThreshold == Long.MAX_VALUE ? TimeUnit.MILLISECONDS.toNanos(100)
-                    : Math.min(TimeUnit.MILLISECONDS.toNanos(100), Math.max(TimeUnit.MILLISECONDS.toNanos(5), minThreshold / 4));
+            long period = Math.min(TimeUnit.MILLISECONDS.toNanos(100),
+                    Math.max(TimeUnit.MILLISECONDS.toNanos(5), minThreshold / 4));
             LockSupport.parkNanos(period);
         }
     }
 
-    private static void check(SelectorEventLoop loop) {
-        long start = loop.stepStartNanos();
-        long seq = loop.stepSeq();
-        if (start == 0 || seq == loop.lastReportedStep) {
+    private static void check(Watch w) {
+        long start = w.stepStart;
+        long seq = w.stepSeq;
+        if (start == 0 || seq == w.lastReported) {
             return;
         }
         long held = System.nanoTime() - start;
-        if (held < loop.blockedThresholdNanos()) {
+        if (held < w.thresholdNanos) {
             return;
         }
-        Thread loopThread = loop.loopThread();
-        Task<?> task = loop.watchedTask;
-        Thread culprit = task != null && task.thread != null ? task.thread : loopThread;
-        if (culprit == null || loop.stepSeq() != seq) {
+        LoopTasks.Entry task = w.entry;
+        Thread culprit = task != null && task.thread() != null ? task.thread() : w.loop.loopThread();
+        if (culprit == null || w.stepSeq != seq) {
             return;
         }
-        loop.lastReportedStep = seq;
-        BlockedLoopException trace = new BlockedLoopException("event loop '" + loop.name() + "' has been blocked for "
+        w.lastReported = seq;
+        BlockedLoopException trace = new BlockedLoopException("event loop '" + w.loop.name() + "' has been blocked for "
                 + TimeUnit.NANOSECONDS.toMillis(held) + " ms by " + (task != null ? task.name() : "a callback")
                 + " (thread " + culprit.getName() + "); its stack now:");
         trace.setStackTrace(culprit.getStackTrace());

@@ -70,12 +70,10 @@ public final class Bridge {
     public static <T> T runSync(Callable<T> body, OnLoop onLoop) throws Exception {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(onLoop, "onLoop");
-        Scope s = Scope.current();
-        if (s != null && s.task != null) {
-            return body.call();
-        }
         try {
-            Awaiting.checkMayBlock("Bridge.runSync", s);
+            if (Waiting.enter("Bridge.runSync") != null) {
+                return body.call(); // inside a task: inline
+            }
         } catch (BlockingOnLoopException e) {
             if (onLoop == OnLoop.REFUSE) {
                 throw e;
@@ -136,7 +134,7 @@ public final class Bridge {
         log.warn("Bridge.runSync blocked thread '{}' for {} ms running the body on a worker loop (OnLoop.RUN_IN_WORKER)",
                 Thread.currentThread().getName(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         if (failure[0] != null) {
-            throw Awaiting.rethrow(failure[0]);
+            throw Exceptions.rethrow(failure[0]);
         }
         @SuppressWarnings("unchecked")
         T r = (T) result[0];

@@ -1,13 +1,8 @@
 package io.loopbridge;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A bounded FIFO queue between threads and tasks (the seeds' janus queue), with
@@ -45,44 +40,24 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class BridgeQueue<T> implements AutoCloseable {
     /*
-     * Design. One short critical section guards the items, the closed flag and two FIFO lines of
-     * waiters (takers, putters). A waiter is a signal, not a slot: whoever adds an item (frees
-     * space) pops the first waiter of the other line and wakes it; the woken waiter re-checks
-     * under the lock and may find that a newcomer took the item, in which case it queues again.
-     * Items therefore never sit in a waiter, so cancelling a waiter cannot lose one.
-     *
-     * A wake-up is delivered after the critical section, through a one-shot state change that
-     * races the waiter's own give-up (timeout, interrupt, cancellation): a thread waiter's state
-     * CAS, a task waiter's LoopFuture (complete vs cancel / timer). If the wake loses, the next
-     * waiter is popped; if the waiter loses (it was woken but is leaving), it passes the wake-up
-     * on when the condition still holds. So no wake-up is lost and none is wasted on a waiter that
-     * is gone.
-     *
-     * The lock is a spin lock, not ReentrantLock or synchronized: a task and its own loop thread
-     * may both use the queue, and a blocking lock can park the task (FAST mode) while the loop
-     * thread queues on the same lock: the task then needs the loop thread to resume, and the loop
-     * thread waits for the task. The critical section never parks and never completes a future
-     * (whose monitor could park a task), so spinning is short.
+     * Design. One short critical section (a SpinLock) guards the items, the closed flag and two
+     * FIFO lines of waiters (takers, putters), each a ParkingLot. A waiter is a signal, not a slot:
+     * whoever adds an item (frees space) wakes the first waiter of the other line; the woken
+     * waiter re-checks under the lock and may find that a newcomer took the item, in which case
+     * it queues again. Items therefore never sit in a waiter, so cancelling a waiter cannot lose
+     * one. Wake-ups are delivered outside the lock, and the race between a wake-up and a waiter
+     * giving up (timeout, interrupt, cancellation) is decided by the Waiter: a wake-up that finds
+     * its waiter gone goes to the next; a waiter woken but leaving passes it on when the condition
+     * still holds. So no wake-up is lost and none is wasted on a waiter that is gone.
      */
-
-    private static final VarHandle LOCK;
-
-    static {
-        try {
-            LOCK = MethodHandles.lookup().findVarHandle(BridgeQueue.class, "lockState", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final int capacity;
     // Guarded by the spin lock.
     private final ArrayDeque<T> items = new ArrayDeque<>();
-    private final ArrayDeque<Waiter> takers = new ArrayDeque<>();
-    private final ArrayDeque<Waiter> putters = new ArrayDeque<>();
+    private final ParkingLot takers = new ParkingLot();
+    private final ParkingLot putters = new ParkingLot();
+    private final SpinLock lock = new SpinLock();
     private volatile boolean closed;
-    @SuppressWarnings("unused") // through LOCK
-    private volatile int lockState;
 
     /**
      * A queue holding at most {@code capacity} items.
@@ -103,11 +78,11 @@ public final class BridgeQueue<T> implements AutoCloseable {
 
     /** Number of queued items (a snapshot). */
     public int size() {
-        lock();
+        lock.lock();
         try {
             return items.size();
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -118,11 +93,11 @@ public final class BridgeQueue<T> implements AutoCloseable {
 
     /** Whether the queue is closed and every item has been taken: consumers are done. */
     public boolean isDrained() {
-        lock();
+        lock.lock();
         try {
             return closed && items.isEmpty();
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 
@@ -149,7 +124,7 @@ public final class BridgeQueue<T> implements AutoCloseable {
     public boolean offer(T item) {
         Objects.requireNonNull(item, "item");
         Waiter wake;
-        lock();
+        lock.lock();
         try {
             if (closed) {
                 throw closedForPut("offer");
@@ -158,11 +133,11 @@ public final class BridgeQueue<T> implements AutoCloseable {
                 return false;
             }
             items.addLast(item);
-            wake = takers.pollFirst();
+            wake = takers.poll();
         } finally {
-            unlock();
+            lock.unlock();
         }
-        wakeOne(takers, wake);
+        takers.wake(wake, lock);
         return true;
     }
 
@@ -199,17 +174,17 @@ public final class BridgeQueue<T> implements AutoCloseable {
     public T poll() {
         T item;
         Waiter wake;
-        lock();
+        lock.lock();
         try {
             item = items.pollFirst();
             if (item == null) {
                 return null;
             }
-            wake = putters.pollFirst();
+            wake = putters.poll();
         } finally {
-            unlock();
+            lock.unlock();
         }
-        wakeOne(putters, wake);
+        putters.wake(wake, lock);
         return item;
     }
 
@@ -231,20 +206,17 @@ public final class BridgeQueue<T> implements AutoCloseable {
      */
     @Override
     public void close() {
-        List<Waiter> wake;
-        lock();
+        java.util.List<Waiter> wake;
+        lock.lock();
         try {
             if (closed) {
                 return;
             }
             closed = true;
-            wake = new ArrayList<>(takers.size() + putters.size());
-            wake.addAll(takers);
-            wake.addAll(putters);
-            takers.clear();
-            putters.clear();
+            wake = takers.pollAll();
+            wake.addAll(putters.pollAll());
         } finally {
-            unlock();
+            lock.unlock();
         }
         for (Waiter w : wake) {
             w.wake();
@@ -256,292 +228,82 @@ public final class BridgeQueue<T> implements AutoCloseable {
     /** {@code nanos}: -1 waits forever, 0 never waits. */
     private boolean offerInternal(String method, T item, long nanos) throws Exception {
         Objects.requireNonNull(item, "item");
-        Waiting how = waitingFor(method, nanos);
+        Waiter me = nanos == 0 ? null : Waiter.forCaller(method);
+        long deadline = deadline(me, nanos);
         while (true) {
-            Waiter wake;
-            Waiter me;
-            lock();
+            Waiter wake = null;
+            lock.lock();
             try {
                 if (closed) {
                     throw closedForPut(method.substring("BridgeQueue.".length()));
                 }
                 if (items.size() < capacity) {
                     items.addLast(item);
-                    wake = takers.pollFirst();
+                    wake = takers.poll();
                     me = null;
-                } else if (how.expired()) {
+                } else if (me == null || expired(me, deadline)) {
                     return false;
                 } else {
-                    wake = null;
-                    me = how.newWaiter();
-                    putters.addLast(me);
+                    putters.join(me);
                 }
             } finally {
-                unlock();
+                lock.unlock();
             }
             if (me == null) {
-                wakeOne(takers, wake);
+                takers.wake(wake, lock);
                 return true;
             }
-            how.await(me, putters, this::hasRoom);
+            putters.await(me, deadline, lock, this::hasRoom);
+            me = Waiter.forCaller(method); // a waiter waits once; a new one for the next round
         }
     }
 
     private T pollInternal(String method, long nanos) throws Exception {
-        Waiting how = waitingFor(method, nanos);
+        Waiter me = nanos == 0 ? null : Waiter.forCaller(method);
+        long deadline = deadline(me, nanos);
         while (true) {
             T item;
-            Waiter wake;
-            Waiter me;
-            lock();
+            Waiter wake = null;
+            lock.lock();
             try {
                 item = items.pollFirst();
                 if (item != null) {
-                    wake = putters.pollFirst();
-                    me = null;
-                } else if (closed || how.expired()) {
+                    wake = putters.poll();
+                } else if (closed || me == null || expired(me, deadline)) {
                     return null;
                 } else {
-                    wake = null;
-                    me = how.newWaiter();
-                    takers.addLast(me);
+                    takers.join(me);
                 }
             } finally {
-                unlock();
+                lock.unlock();
             }
-            if (me == null) {
-                wakeOne(putters, wake);
+            if (item != null) {
+                putters.wake(wake, lock);
                 return item;
             }
-            how.await(me, takers, this::hasItem);
+            takers.await(me, deadline, lock, this::hasItem);
+            me = Waiter.forCaller(method);
         }
+    }
+
+    /** The deadline on the waiter's clock ({@link Long#MAX_VALUE}: none) for a wait of {@code nanos} (-1: forever). */
+    private static long deadline(Waiter me, long nanos) {
+        return me == null || nanos < 0 ? Long.MAX_VALUE : saturatedAdd(me.now(), nanos);
+    }
+
+    private static boolean expired(Waiter me, long deadline) {
+        return deadline != Long.MAX_VALUE && me.now() - deadline >= 0;
     }
 
     private boolean hasRoom() {
-        return items.size() < capacity;
+        return items.size() < capacity || closed;
     }
 
     private boolean hasItem() {
-        return !items.isEmpty();
-    }
-
-    /** Delivers a wake-up to {@code first}, or, if it is gone, to the next waiter of {@code line}. Outside the lock. */
-    private void wakeOne(ArrayDeque<Waiter> line, Waiter first) {
-        Waiter w = first;
-        while (w != null && !w.wake()) {
-            lock();
-            try {
-                w = line.pollFirst();
-            } finally {
-                unlock();
-            }
-        }
-    }
-
-    /** A waiter that leaves after being woken: wake the next one if what it was woken for still holds. */
-    private void passOn(ArrayDeque<Waiter> line, java.util.function.BooleanSupplier condition) {
-        Waiter next = null;
-        lock();
-        try {
-            if (condition.getAsBoolean() || closed) {
-                next = line.pollFirst();
-            }
-        } finally {
-            unlock();
-        }
-        wakeOne(line, next);
-    }
-
-    /** Leaves {@code line} after giving up unwoken. */
-    private void leave(ArrayDeque<Waiter> line, Waiter me) {
-        lock();
-        try {
-            line.remove(me);
-        } finally {
-            unlock();
-        }
-    }
-
-    /** How the calling context waits: a task on a loop future, a thread by parking. */
-    private final class Waiting {
-        final String method;
-        final Task<?> task;
-        final boolean nowait;
-        final boolean timed;
-        /** When timed: the deadline on {@link #now()}'s clock. */
-        final long deadline;
-
-        private Waiting(String method, Task<?> task, long nanos) {
-            this.method = method;
-            this.task = task;
-            this.nowait = nanos == 0;
-            this.timed = nanos > 0;
-            this.deadline = timed ? saturatedAdd(now(), nanos) : 0;
-        }
-
-        long now() {
-            return task != null ? task.loop.time() : System.nanoTime();
-        }
-
-        boolean expired() {
-            return nowait || (timed && now() - deadline >= 0);
-        }
-
-        Waiter newWaiter() {
-            return task != null ? new TaskWaiter(task.loop.createFuture()) : new ThreadWaiter(Thread.currentThread());
-        }
-
-        /** Waits until woken or the deadline; on an exception, leaves the line or passes the wake-up on. */
-        void await(Waiter me, ArrayDeque<Waiter> line, java.util.function.BooleanSupplier condition) throws Exception {
-            if (me instanceof TaskWaiter tw) {
-                awaitTask(tw, line, condition);
-            } else {
-                awaitThread((ThreadWaiter) me, line, condition);
-            }
-        }
-
-        private void awaitTask(TaskWaiter me, ArrayDeque<Waiter> line, java.util.function.BooleanSupplier condition)
-                throws Exception {
-            LoopFuture<Boolean> fut = me.future;
-            TimerHandle timer = !timed ? null : task.loop.callAt(deadline, () -> fut.complete(Boolean.FALSE));
-            try {
-                task.await(fut);
-            } catch (Throwable e) {
-                fut.cancel((String) null);
-                if (me.woken()) {
-                    passOn(line, condition);
-                } else {
-                    leave(line, me);
-                }
-                throw e;
-            } finally {
-                if (timer != null) {
-                    timer.cancel();
-                }
-            }
-            if (!me.woken()) {
-                leave(line, me); // the timer fired; the caller takes a last look
-            }
-        }
-
-        private void awaitThread(ThreadWaiter me, ArrayDeque<Waiter> line, java.util.function.BooleanSupplier condition)
-                throws InterruptedException {
-            boolean interrupted = false;
-            while (me.state == ThreadWaiter.WAITING) {
-                if (!timed) {
-                    LockSupport.park(BridgeQueue.this);
-                } else {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        break;
-                    }
-                    LockSupport.parkNanos(BridgeQueue.this, left);
-                }
-                if (Thread.interrupted()) {
-                    interrupted = true;
-                    break;
-                }
-            }
-            if (me.abandon()) {
-                leave(line, me); // timed out or interrupted, unwoken; on timeout the caller takes a last look
-            } else if (interrupted) {
-                passOn(line, condition);
-            }
-            if (interrupted) {
-                throw new InterruptedException(method + " interrupted in thread '" + Thread.currentThread().getName() + "'");
-            }
-        }
-    }
-
-    private Waiting waitingFor(String method, long nanos) {
-        Scope s = Scope.current();
-        Task<?> task = s == null ? null : s.task;
-        if (task == null && nanos != 0) {
-            Awaiting.checkMayBlock(method, s);
-        }
-        return new Waiting(method, task, nanos);
-    }
-
-    private abstract static class Waiter {
-        /** Delivers a wake-up; false if the waiter already gave up. Any thread, outside the lock. */
-        abstract boolean wake();
-    }
-
-    private static final class ThreadWaiter extends Waiter {
-        static final int WAITING = 0;
-        static final int WOKEN = 1;
-        static final int ABANDONED = 2;
-        private static final VarHandle STATE;
-
-        static {
-            try {
-                STATE = MethodHandles.lookup().findVarHandle(ThreadWaiter.class, "state", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        final Thread thread;
-        volatile int state;
-
-        ThreadWaiter(Thread thread) {
-            this.thread = thread;
-        }
-
-        @Override
-        boolean wake() {
-            if (STATE.compareAndSet(this, WAITING, WOKEN)) {
-                LockSupport.unpark(thread);
-                return true;
-            }
-            return false;
-        }
-
-        boolean abandon() {
-            return STATE.compareAndSet(this, WAITING, ABANDONED);
-        }
-    }
-
-    private static final class TaskWaiter extends Waiter {
-        /** TRUE: woken; FALSE: timed out; cancelled: the task gave up. */
-        final LoopFuture<Boolean> future;
-
-        TaskWaiter(LoopFuture<Boolean> future) {
-            this.future = future;
-        }
-
-        @Override
-        boolean wake() {
-            return future.complete(Boolean.TRUE);
-        }
-
-        boolean woken() {
-            return future.rawOutcome() == Boolean.TRUE;
-        }
+        return !items.isEmpty() || closed;
     }
 
     // ---------------------------------------------------------------- helpers
-
-    private void lock() {
-        if (!LOCK.compareAndSet(this, 0, 1)) {
-            lockContended();
-        }
-    }
-
-    private void lockContended() {
-        int spins = 0;
-        while (lockState != 0 || !LOCK.compareAndSet(this, 0, 1)) {
-            if (++spins < 128) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
-        }
-    }
-
-    private void unlock() {
-        LOCK.setRelease(this, 0);
-    }
 
     private static long nanos(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
@@ -570,14 +332,14 @@ public final class BridgeQueue<T> implements AutoCloseable {
 
     @Override
     public String toString() {
-        lock();
+        lock.lock();
         try {
             return "BridgeQueue[size=" + items.size() + ", capacity=" + capacity
                     + (takers.isEmpty() ? "" : ", waiting takers=" + takers.size())
                     + (putters.isEmpty() ? "" : ", waiting putters=" + putters.size())
                     + (closed ? ", closed" : "") + "]";
         } finally {
-            unlock();
+            lock.unlock();
         }
     }
 }

@@ -1,71 +1,89 @@
 package io.loopbridge;
 
-import java.util.ArrayDeque;
-import java.util.concurrent.locks.LockSupport;
-
 /**
  * A pool of permits that bounds how many pieces of blocking work run at once (anyio's
  * CapacityLimiter): {@link Threads#toThread} takes one per call and gives it back only
  * when the work really finishes, even if the awaiting task was cancelled earlier. Size it to
  * the resource behind the work, e.g. a JDBC connection pool.
  *
- * <p>Waiters are served in FIFO order. A task waiting for a permit is suspended (the loop
+ * <p>Waiters are served in FIFO order, and a permit is handed to a waiter with its wake-up,
+ * so a newcomer never takes it first. A task waiting for a permit is suspended (the loop
  * keeps running); a plain thread blocks; a loop thread outside a task is refused with
  * {@link BlockingOnLoopException}.
  *
  * <p>This class is thread-safe; one limiter may be shared by many loops and threads.
  */
 public final class CapacityLimiter {
-    private final Object lock = new Object();
-    private final ArrayDeque<Object> waiters = new ArrayDeque<>();
+    private final SpinLock lock = new SpinLock();
+    private final ParkingLot waiters = new ParkingLot();
     private int total;
     private int borrowed;
 
     /** A limiter with {@code permits} permits (at least 1). */
     public CapacityLimiter(int permits) {
+        this.total = checkPermits(permits);
+    }
+
+    private static int checkPermits(int permits) {
         if (permits < 1) {
             throw new IllegalArgumentException("a CapacityLimiter needs at least 1 permit, got " + permits);
         }
-        this.total = permits;
+        return permits;
     }
 
+    /** The number of permits. */
     public int total() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return total;
+        } finally {
+            lock.unlock();
         }
     }
 
+    /** The permits taken now. */
     public int borrowed() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return borrowed;
+        } finally {
+            lock.unlock();
         }
     }
 
+    /** The permits free now. */
     public int available() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return Math.max(0, total - borrowed);
+        } finally {
+            lock.unlock();
         }
     }
 
     /** Changes the number of permits; growing wakes waiters at once. */
     public void setTotal(int permits) {
-        if (permits < 1) {
-            throw new IllegalArgumentException("a CapacityLimiter needs at least 1 permit, got " + permits);
-        }
-        synchronized (lock) {
+        checkPermits(permits);
+        lock.lock();
+        try {
             total = permits;
-            grantWaiters();
+        } finally {
+            lock.unlock();
         }
+        grantWaiters();
     }
 
     /** Takes a permit without waiting; false if none is free. */
     public boolean tryAcquire() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             if (waiters.isEmpty() && borrowed < total) {
                 borrowed++;
                 return true;
             }
             return false;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -74,97 +92,79 @@ public final class CapacityLimiter {
         if (tryAcquire()) {
             return;
         }
-        Scope s = Scope.current();
-        if (s != null && s.task != null) {
-            LoopFuture<Void> f = s.loop.createFuture();
-            synchronized (lock) {
-                if (waiters.isEmpty() && borrowed < total) {
-                    borrowed++;
-                    return;
-                }
-                waiters.add(f);
-            }
-            try {
-                s.task.await(f);
-            } catch (Throwable e) {
-                synchronized (lock) {
-                    waiters.remove(f);
-                    if (f.isDone() && !f.isCancelled()) {
-                        // The permit was granted just as we were cancelled: hand it on.
-                        releaseLocked();
-                    }
-                }
-                throw e;
-            }
-            return;
-        }
-        Awaiting.checkMayBlock("CapacityLimiter.acquire", s);
-        Thread me = Thread.currentThread();
-        Object[] slot = {me};
-        synchronized (lock) {
+        Waiter w = Waiter.forCaller("CapacityLimiter.acquire");
+        lock.lock();
+        try {
             if (waiters.isEmpty() && borrowed < total) {
                 borrowed++;
                 return;
             }
-            waiters.add(slot);
+            waiters.join(w);
+        } finally {
+            lock.unlock();
         }
-        while (true) {
-            synchronized (lock) {
-                if (slot[0] == null) {
-                    return;
+        try {
+            w.await(Long.MAX_VALUE); // the permit comes with the wake-up
+        } catch (Throwable e) {
+            if (w.wasWoken()) {
+                release(); // granted just as we gave up: hand it on
+            } else {
+                lock.lock();
+                try {
+                    waiters.leave(w);
+                } finally {
+                    lock.unlock();
                 }
             }
-            LockSupport.park(this);
-            if (Thread.interrupted()) {
-                synchronized (lock) {
-                    if (slot[0] == null) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                    waiters.remove(slot);
-                }
-                throw new InterruptedException("interrupted while waiting for a CapacityLimiter permit");
-            }
+            throw e;
         }
     }
 
-    /** Gives a permit back, waking the first waiter. */
+    /** Gives a permit back, handing it to the first waiter. */
     public void release() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             if (borrowed == 0) {
                 throw new IllegalStateException("CapacityLimiter.release() without a matching acquire()");
             }
-            releaseLocked();
+            borrowed--;
+        } finally {
+            lock.unlock();
         }
-    }
-
-    private void releaseLocked() {
-        borrowed--;
         grantWaiters();
     }
 
-    @SuppressWarnings("unchecked")
+    /** Hands free permits to waiters in line order; a waiter that gave up meanwhile gives its permit back. */
     private void grantWaiters() {
-        while (borrowed < total && !waiters.isEmpty()) {
-            Object w = waiters.poll();
-            if (w instanceof LoopFuture<?> f) {
-                if (((LoopFuture<Void>) f).complete(null)) {
-                    borrowed++;
+        while (true) {
+            Waiter w;
+            lock.lock();
+            try {
+                if (borrowed >= total || (w = waiters.poll()) == null) {
+                    return;
                 }
-            } else {
-                Object[] slot = (Object[]) w;
-                Thread t = (Thread) slot[0];
-                slot[0] = null;
                 borrowed++;
-                LockSupport.unpark(t);
+            } finally {
+                lock.unlock();
+            }
+            if (!w.wake()) {
+                lock.lock();
+                try {
+                    borrowed--;
+                } finally {
+                    lock.unlock();
+                }
             }
         }
     }
 
     @Override
     public String toString() {
-        synchronized (lock) {
+        lock.lock();
+        try {
             return "CapacityLimiter[" + borrowed + "/" + total + " borrowed, " + waiters.size() + " waiting]";
+        } finally {
+            lock.unlock();
         }
     }
 }

@@ -44,7 +44,7 @@ public final class ContextVar<T> {
     /** The current value; throws {@link NoSuchElementException} if unset and no default. */
     @SuppressWarnings("unchecked")
     public T get() {
-        Object v = Context.orEmpty(Scope.currentContext()).get(this, MISSING);
+        Object v = Context.orEmpty(Scope.context()).get(this, MISSING);
         if (v != MISSING) {
             return (T) v;
         }
@@ -57,17 +57,17 @@ public final class ContextVar<T> {
     /** The current value, or {@code fallback} if unset. */
     @SuppressWarnings("unchecked")
     public T getOrDefault(T fallback) {
-        Object v = Context.orEmpty(Scope.currentContext()).get(this, MISSING);
+        Object v = Context.orEmpty(Scope.context()).get(this, MISSING);
         return v != MISSING ? (T) v : hasDefault ? defaultValue : fallback;
     }
 
     /** Sets the value in the current context; returns a token that {@link #reset} undoes. */
     public Token<T> set(T value) {
-        Scope s = Scope.currentOrCreate();
-        Context before = Context.orEmpty(s.context);
+        Object owner = Scope.contextOwner();
+        Context before = Context.orEmpty(Scope.context());
         Object old = before.get(this, MISSING);
-        s.context = before.with(this, value);
-        return new Token<>(this, old, s);
+        Scope.setContext(before.with(this, value));
+        return new Token<>(this, old, owner);
     }
 
     /** Restores the value this variable had before the {@link #set} that made {@code token}. */
@@ -77,8 +77,7 @@ public final class ContextVar<T> {
             throw new IllegalArgumentException("token was created by ContextVar '" + token.var.name
                     + "', not '" + name + "'");
         }
-        Scope s = Scope.currentOrCreate();
-        if (token.scope != s) {
+        if (token.owner != Scope.contextOwner()) {
             throw new IllegalStateException("token of ContextVar '" + name
                     + "' was created in a different context (another task, callback or thread)");
         }
@@ -86,8 +85,8 @@ public final class ContextVar<T> {
             throw new IllegalStateException("token of ContextVar '" + name + "' has already been used");
         }
         token.used = true;
-        Context c = Context.orEmpty(s.context);
-        s.context = token.old == MISSING ? c.without(this) : c.with(this, token.old);
+        Context c = Context.orEmpty(Scope.context());
+        Scope.setContext(token.old == MISSING ? c.without(this) : c.with(this, token.old));
     }
 
     @Override
@@ -99,13 +98,13 @@ public final class ContextVar<T> {
     public static final class Token<T> {
         private final ContextVar<T> var;
         private final Object old;
-        private final Scope scope;
+        private final Object owner;
         private boolean used;
 
-        private Token(ContextVar<T> var, Object old, Scope scope) {
+        private Token(ContextVar<T> var, Object old, Object owner) {
             this.var = var;
             this.old = old;
-            this.scope = scope;
+            this.owner = owner;
         }
 
         public ContextVar<T> var() {

@@ -23,7 +23,7 @@ import java.util.concurrent.Executor;
  * <p>{@code execute} is {@code callSoonThreadsafe}, so a loop is an {@link Executor} that
  * {@code CompletableFuture.thenApplyAsync(fn, loop)} and friends can use.
  */
-public interface EventLoop extends Executor, AutoCloseable {
+public sealed interface EventLoop extends Executor, AutoCloseable permits SelectorEventLoop {
 
     /** A loop with default settings (the best {@link TaskMode} this JVM supports). */
     static EventLoop create() {
@@ -37,7 +37,8 @@ public interface EventLoop extends Executor, AutoCloseable {
 
     /** The loop running on this thread (its loop thread, or a task of it), if any. */
     static Optional<EventLoop> running() {
-        return Optional.ofNullable(SelectorEventLoop.runningLoop());
+        Loop loop = Loop.current();
+        return loop == null ? Optional.empty() : Optional.of(loop.api());
     }
 
     /**
@@ -47,12 +48,12 @@ public interface EventLoop extends Executor, AutoCloseable {
      *                               or an {@code EventThread} to get one
      */
     static EventLoop current() {
-        SelectorEventLoop loop = SelectorEventLoop.runningLoop();
+        Loop loop = Loop.current();
         if (loop == null) {
             throw new IllegalStateException("no event loop is running in thread '" + Thread.currentThread().getName()
                     + "'; start one with Async.run(...), a Runner or an EventThread, or keep a reference to the loop");
         }
-        return loop;
+        return loop.api();
     }
 
     /** This loop's name (from the builder; used in thread names and messages). */
@@ -154,40 +155,59 @@ public interface EventLoop extends Executor, AutoCloseable {
 
     // ---------------------------------------------------------------- futures and tasks
 
-    /** A new pending future bound to this loop. */
-    <T> LoopFuture<T> createFuture();
+    /** A new pending future bound to this loop. Any thread. */
+    default <T> LoopFuture<T> createFuture() {
+        return new LoopFuture<>(Loop.of(this));
+    }
 
     /** Wraps {@code body} in a task that starts on the loop's next iteration. Loop only. */
-    <T> Task<T> createTask(Callable<T> body);
+    default <T> Task<T> createTask(Callable<T> body) {
+        return createTask(null, body);
+    }
 
     /** As {@link #createTask(Callable)}, with a name for logs and {@link Task#toString()}. */
-    <T> Task<T> createTask(String name, Callable<T> body);
+    default <T> Task<T> createTask(String name, Callable<T> body) {
+        return Task.start(Loop.of(this), name, body, Scope.context());
+    }
 
     /**
      * A loop future that completes, on this loop, when {@code stage} does (on any thread).
      * A {@link LoopFuture} of this loop is returned as it is.
      */
-    <T> LoopFuture<T> wrap(CompletionStage<T> stage);
+    default <T> LoopFuture<T> wrap(CompletionStage<T> stage) {
+        return LoopFuture.wrap(Loop.of(this), stage);
+    }
 
     /**
      * Runs blocking {@code work} on {@code executor} (the loop's default executor when null)
      * and returns a future of this loop for its result.
      */
-    <T> LoopFuture<T> runInExecutor(Executor executor, Callable<T> work);
+    default <T> LoopFuture<T> runInExecutor(Executor executor, Callable<T> work) {
+        return Threads.runOn(Loop.of(this), executor, work);
+    }
 
     // ---------------------------------------------------------------- running
 
-    /** Runs the loop until {@link #stop()}. */
+    /**
+     * Runs the loop until {@link #stop()}. An interrupt of the running thread stops it too, and
+     * the thread's interrupt status is set again when this returns.
+     */
     void runForever();
 
     /**
      * Runs the loop until {@code future} is done; returns its result or throws what it failed
-     * with (unwrapped). See {@link Async#await} for how exceptions surface.
+     * with (unwrapped). See {@link Async#await} for how exceptions surface. An interrupt of the
+     * running thread cancels {@code future}; if it then ends cancelled, this throws
+     * {@link InterruptedException} (asyncio turns Ctrl-C into KeyboardInterrupt the same way).
      */
-    <T> T runUntilComplete(CompletionStage<T> future) throws Exception;
+    default <T> T runUntilComplete(CompletionStage<T> future) throws Exception {
+        return LoopFuture.runUntilComplete(Loop.of(this), future);
+    }
 
     /** Runs {@code body} as a task until it completes; returns its result. */
-    <T> T runUntilComplete(Callable<T> body) throws Exception;
+    default <T> T runUntilComplete(Callable<T> body) throws Exception {
+        return runUntilComplete(createTask(body));
+    }
 
     /** Makes {@link #runForever()} return after the callbacks of the current iteration. Loop only. */
     void stop();

@@ -52,7 +52,7 @@ public final class EventThread implements AutoCloseable {
         volatile Duration grace = DEFAULT_GRACE;
         volatile Throwable startSite;
         Thread thread;
-        /** Loop turn only: the graceful-shutdown task once close() started. */
+        /** Loop turn only: completed by close() to end the running phase. */
         LoopFuture<Void> stopSignal;
 
         Core(String name, EventLoop loop) {
@@ -65,11 +65,12 @@ public final class EventThread implements AutoCloseable {
             try {
                 stopSignal = loop.createFuture();
                 loop.callSoon(started::countDown);
-                loop.runUntilComplete(loop.createTask("event-thread-main", () -> {
-                    Async.await(stopSignal);
-                    drain();
-                    return null;
-                }));
+                loop.runUntilComplete(stopSignal);
+                // Graceful: the tasks may finish on their own within the grace period; close() cancels the rest.
+                if (!Loop.of(loop).runUntilTasksFinish(grace.toNanos())) {
+                    log.warn("EventThread '{}': {} task(s) still running after the {} ms grace period; cancelling them",
+                            name, loop.stats().tasks(), grace.toMillis());
+                }
             } catch (Throwable t) {
                 log.error("EventThread '{}' loop failed", name, t);
             } finally {
@@ -94,30 +95,6 @@ public final class EventThread implements AutoCloseable {
                     }
                 }
                 finished.complete(null);
-            }
-        }
-
-        /** Inside the main task: wait for the others within the grace period, then cancel them. */
-        private void drain() throws Exception {
-            SelectorEventLoop l = (SelectorEventLoop) loop;
-            Task<?> me = Task.currentOrNull();
-            List<Task<?>> others = new ArrayList<>(l.allTasks());
-            others.remove(me);
-            if (others.isEmpty()) {
-                return;
-            }
-            LoopFuture<?> all = Async.gatherSettledOn(loop, others);
-            try {
-                Async.waitFor(Async.shield(all), grace);
-            } catch (java.util.concurrent.TimeoutException e) {
-                List<Task<?>> left = new ArrayList<>(l.allTasks());
-                left.remove(me);
-                log.warn("EventThread '{}': {} task(s) still running after the {} ms grace period; cancelling them",
-                        name, left.size(), grace.toMillis());
-                for (Task<?> t : left) {
-                    t.cancel("EventThread '" + name + "' is closing");
-                }
-                Async.await(Async.gatherSettledOn(loop, left));
             }
         }
 
@@ -206,11 +183,10 @@ public final class EventThread implements AutoCloseable {
      * refused with {@link BlockingOnLoopException}. Exceptions come out unwrapped.
      */
     public <T> T call(Callable<T> body) throws Exception {
-        Scope s = Scope.current();
-        if (s != null && s.task != null && s.loop == core.loop) {
+        Task<?> task = Waiting.enter("EventThread.call");
+        if (task != null && task.loop == Loop.of(core.loop)) {
             return body.call();
         }
-        Awaiting.checkMayBlock("EventThread.call", s);
         return Async.await(submit(body));
     }
 

@@ -5,30 +5,39 @@ import java.lang.ref.Cleaner;
 /**
  * asyncio's "Task exception was never retrieved": remembers a failed task's exception
  * without keeping the task alive, and reports it once if nobody read it before the task
- * was collected or its loop closed.
+ * was collected or its loop closed. Thread-safe.
  */
 final class FailureWatch implements Runnable {
     static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().daemon().name("loopbridge-cleaner").factory());
 
-    private final SelectorEventLoop loop;
+    private final Loop loop;
+    private final LoopTasks tasks;
     private final String description;
     private final Throwable exception;
-    volatile boolean retrieved;
-    private boolean reported;
+    private boolean done;
 
-    FailureWatch(SelectorEventLoop loop, String description, Throwable exception) {
+    FailureWatch(Loop loop, LoopTasks tasks, String description, Throwable exception) {
         this.loop = loop;
+        this.tasks = tasks;
         this.description = description;
         this.exception = exception;
     }
 
+    /** Someone read the failure: it will not be reported. */
+    synchronized void retrieved() {
+        done = true;
+        tasks.unwatch(this);
+    }
+
     @Override
-    public synchronized void run() {
-        if (retrieved || reported) {
-            return;
+    public void run() {
+        synchronized (this) {
+            if (done) {
+                return;
+            }
+            done = true;
         }
-        reported = true;
-        loop.unwatch(this);
+        tasks.unwatch(this);
         loop.callExceptionHandler(new ExceptionContext(description + ": exception was never retrieved", exception, null));
     }
 }

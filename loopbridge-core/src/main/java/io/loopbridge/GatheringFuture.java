@@ -26,7 +26,7 @@ final class GatheringFuture<R> extends LoopFuture<R> {
     private int finished;
     private volatile boolean cancelRequested;
 
-    private GatheringFuture(SelectorEventLoop loop, LoopFuture<?>[] children, LoopFuture<?>[] distinct, boolean settled) {
+    private GatheringFuture(Loop loop, LoopFuture<?>[] children, LoopFuture<?>[] distinct, boolean settled) {
         super(loop);
         this.children = children;
         this.distinct = distinct;
@@ -42,7 +42,7 @@ final class GatheringFuture<R> extends LoopFuture<R> {
      */
     static <R> GatheringFuture<R> of(EventLoop given, Collection<? extends CompletionStage<?>> stages, boolean settled) {
         Objects.requireNonNull(stages, "stages");
-        SelectorEventLoop loop = (SelectorEventLoop) given;
+        Loop loop = given == null ? null : Loop.of(given);
         for (CompletionStage<?> s : stages) {
             if (s instanceof LoopFuture<?> lf) {
                 if (loop == null) {
@@ -54,7 +54,7 @@ final class GatheringFuture<R> extends LoopFuture<R> {
             }
         }
         if (loop == null) {
-            loop = (SelectorEventLoop) EventLoop.current();
+            loop = Loop.of(EventLoop.current());
         }
         Map<CompletionStage<?>, LoopFuture<?>> seen = new IdentityHashMap<>();
         LoopFuture<?>[] children = new LoopFuture<?>[stages.size()];
@@ -64,7 +64,7 @@ final class GatheringFuture<R> extends LoopFuture<R> {
             Objects.requireNonNull(s, "a stage is null");
             LoopFuture<?> f = seen.get(s);
             if (f == null) {
-                f = loop.wrap(s);
+                f = LoopFuture.wrap(loop, s);
                 seen.put(s, f);
                 distinct.add(f);
             }
@@ -76,13 +76,8 @@ final class GatheringFuture<R> extends LoopFuture<R> {
             return out;
         }
         for (LoopFuture<?> f : out.distinct) {
-            f.addWaiter(new Waiter() {
-                @Override
-                void fire(LoopFuture<?> done) {
-                    // On the loop, as asyncio's done-callbacks run.
-                    done.loop.scheduleInternal(new Callback(() -> out.childDone(done), null));
-                }
-            });
+            // On the loop, as asyncio's done-callbacks run.
+            f.addListener(done -> done.loop.post(new Callback(() -> out.childDone(done), null)));
         }
         return out;
     }

@@ -15,23 +15,22 @@ abstract class LoopBound {
 
     static {
         try {
-            LOOP = MethodHandles.lookup().findVarHandle(LoopBound.class, "loop", SelectorEventLoop.class);
+            LOOP = MethodHandles.lookup().findVarHandle(LoopBound.class, "loop", Loop.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     @SuppressWarnings("unused") // through LOOP
-    private volatile SelectorEventLoop loop;
+    private volatile Loop loop;
 
     /**
      * Checks the calling thread for a non-waiting method and binds on first use from a loop.
      * Returns the bound loop, or null while unbound and called from a thread outside any loop.
      */
-    final SelectorEventLoop checkThread(String method) {
-        Scope s = Scope.current();
-        SelectorEventLoop current = s == null ? null : s.loop;
-        SelectorEventLoop bound = loop;
+    final Loop checkThread(String method) {
+        Loop current = Loop.current();
+        Loop bound = loop;
         if (bound == null) {
             if (current == null || LOOP.compareAndSet(this, null, current)) {
                 return current;
@@ -50,9 +49,9 @@ abstract class LoopBound {
      * throws {@link BlockingOnLoopException}, as {@link Async#await} does.
      */
     final Task<?> checkTask(String method) {
-        Scope s = Scope.current();
-        if (s == null || s.loop == null) {
-            SelectorEventLoop bound = loop;
+        Loop current = Loop.current();
+        if (current == null) {
+            Loop bound = loop;
             if (bound != null) {
                 throw new IllegalStateException(confinementMessage(method, bound));
             }
@@ -62,31 +61,18 @@ abstract class LoopBound {
                     + " BridgeQueue or java.util.concurrent between threads");
         }
         checkThread(method);
-        if (s.task == null) {
-            Awaiting.checkMayBlock(method, s);
-        }
-        return s.task;
+        return Waiting.enter(method);
     }
 
-    private String confinementMessage(String method, SelectorEventLoop bound) {
+    private String confinementMessage(String method, Loop bound) {
         Thread loopThread = bound.loopThread();
         String where = loopThread == null ? "which is not running now" : "running in thread '" + loopThread.getName() + "'";
-        Scope s = Scope.current();
-        String caller = s != null && s.loop != null ? " (of event loop '" + s.loop.name() + "')" : "";
+        Loop current = Loop.current();
+        String caller = current != null ? " (of event loop '" + current.name() + "')" : "";
         return method + " called from thread '" + Thread.currentThread().getName() + "'" + caller + ", but this "
                 + getClass().getSimpleName() + " is bound to event loop '" + bound.name() + "' " + where
                 + ". Loop-bound primitives are confined to the loop they were first used on: from another thread"
                 + " use loop.callSoonThreadsafe / Threads.runCoroutineThreadsafe, or a BridgeQueue";
     }
 
-    /** Wakes the first waiter in {@code waiters} that is still pending; false if none was. */
-    static boolean wakeFirstPending(Iterable<LoopFuture<Boolean>> waiters, boolean value) {
-        for (LoopFuture<Boolean> w : waiters) {
-            if (!w.isDone()) {
-                w.complete(value);
-                return true;
-            }
-        }
-        return false;
-    }
 }

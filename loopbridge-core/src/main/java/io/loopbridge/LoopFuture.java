@@ -9,10 +9,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiConsumer;
-import java.util.function.BiFunction;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * A result bound to one loop (asyncio.Future): pending, then done with a value, an
@@ -29,7 +26,7 @@ import java.util.function.Function;
  *
  * @param <T> the result type
  */
-public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
+public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
 
     /** An exceptional outcome. */
     static class Failure {
@@ -40,39 +37,57 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
         }
     }
 
-    /** A cancelled outcome: the exception is created lazily by the reader. */
+    /** A cancelled outcome; the one {@link CancelledException} every reader gets, made on first read. */
     static final class Cancelled extends Failure {
         final String message;
+        private volatile CancelledException raised;
 
         Cancelled(String message) {
             super(null);
             this.message = message;
         }
+
+        /** The exception a task ended with (so awaiting the task rethrows that very exception). */
+        Cancelled(CancelledException e) {
+            super(null);
+            this.message = e.getMessage();
+            this.raised = e;
+        }
+
+        CancelledException exception() {
+            CancelledException e = raised;
+            if (e == null) {
+                e = new CancelledException(message);
+                raised = e;
+            }
+            return e;
+        }
     }
 
+    /** The value of a future completed with null. */
     static final Object NIL = new Object();
 
-    /** Something to notify on completion; {@link #fire} must be quick and must not throw. */
-    abstract static class Waiter {
-        abstract void fire(LoopFuture<?> future);
+    /** Notified on completion, inline, on the completing thread: must be quick and must not throw. */
+    interface DoneListener {
+        void futureDone(LoopFuture<?> future);
     }
 
-    final SelectorEventLoop loop;
+    final Loop loop;
     private volatile Object outcome;
-    /** Guarded by this: null, one Waiter, or an ArrayList of them. */
-    private Object waiters;
+    /** Guarded by this: null, one DoneListener, or an ArrayList of them. */
+    private Object listeners;
     /** Whether someone looked at the outcome; failures nobody read are reported. */
     volatile boolean retrieved;
     volatile FailureWatch watch;
     private CompletableFuture<T> view;
 
-    LoopFuture(SelectorEventLoop loop) {
+    LoopFuture(Loop loop) {
         this.loop = Objects.requireNonNull(loop, "loop");
     }
 
     /** The loop this future belongs to. */
     public EventLoop loop() {
-        return loop;
+        return loop.api();
     }
 
     // ---------------------------------------------------------------- state
@@ -122,7 +137,7 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
         }
         markRetrieved();
         if (o instanceof Cancelled c) {
-            throw new CancelledException(c.message);
+            throw c.exception();
         }
         return o instanceof Failure f ? f.exception : null;
     }
@@ -130,21 +145,36 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
     /** Returns the value or throws the outcome's exception, unwrapped. Marks it retrieved. */
     final Object reportOutcome(Object o) throws Exception {
         markRetrieved();
+        if (o instanceof Cancelled c) {
+            throw c.exception();
+        }
         if (o instanceof Failure f) {
-            if (f instanceof Cancelled c) {
-                throw new CancelledException(c.message);
-            }
-            throw Awaiting.rethrow(f.exception);
+            throw Exceptions.rethrow(f.exception);
         }
         return o == NIL ? null : o;
+    }
+
+    /**
+     * The value of a done future, or its exception thrown unwrapped with the awaiting caller's
+     * frames attached; a cancellation is thrown as it is.
+     */
+    final Object report(Object o) throws Exception {
+        try {
+            return reportOutcome(o);
+        } catch (CancelledException e) {
+            throw e;
+        } catch (Exception e) {
+            throw Exceptions.withAwaitSite(e);
+        } catch (Error e) {
+            throw Exceptions.withAwaitSite(e);
+        }
     }
 
     final void markRetrieved() {
         retrieved = true;
         FailureWatch w = watch;
         if (w != null) {
-            w.retrieved = true;
-            loop.unwatch(w);
+            w.retrieved();
         }
     }
 
@@ -163,7 +193,7 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
     public boolean completeExceptionally(Throwable exception) {
         Objects.requireNonNull(exception, "exception");
         if (exception instanceof CancelledException ce) {
-            return setOutcome(new Cancelled(ce.getMessage()));
+            return setOutcome(new Cancelled(ce));
         }
         return setOutcome(new Failure(exception));
     }
@@ -192,83 +222,62 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
     }
 
     final boolean setOutcome(Object o) {
-        Object ws;
+        Object ls;
         synchronized (this) {
             if (outcome != null) {
                 return false;
             }
             outcome = o;
-            ws = waiters;
-            waiters = null;
+            ls = listeners;
+            listeners = null;
         }
-        if (ws instanceof ArrayList<?> list) {
-            for (Object w : list) {
-                fire(w);
+        if (ls instanceof ArrayList<?> list) {
+            for (Object l : list) {
+                ((DoneListener) l).futureDone(this);
             }
-        } else if (ws != null) {
-            fire(ws);
+        } else if (ls != null) {
+            ((DoneListener) ls).futureDone(this);
         }
         onDone(o);
         return true;
     }
 
-    /** A waiter is a {@link Waiter}, or a task parked on this future (no wrapper object per await). */
-    private void fire(Object w) {
-        if (w instanceof Task<?> t) {
-            t.loop.carrier().resume(t);
-        } else {
-            ((Waiter) w).fire(this);
-        }
-    }
-
     /** Hook for subclasses, called once after the outcome is set. */
     void onDone(Object o) {
-        if (o instanceof Failure f && !(o instanceof Cancelled) && !retrieved) {
-            loop.watchUnretrieved(this, f.exception);
-        }
     }
 
-    // ---------------------------------------------------------------- waiters and callbacks
+    // ---------------------------------------------------------------- listeners and callbacks
 
-    /** Adds {@code w}; if already done, fires it now. */
-    final void addWaiter(Waiter w) {
-        addWaiterObject(w);
-    }
-
-    /** Adds a task parked on this future: resumed on completion. */
-    final void addWaitingTask(Task<?> t) {
-        addWaiterObject(t);
-    }
-
-    private void addWaiterObject(Object w) {
+    /** Adds {@code l}, notified inline on completion; if already done, notifies it now. */
+    final void addListener(DoneListener l) {
         synchronized (this) {
             if (outcome == null) {
-                Object ws = waiters;
-                if (ws == null) {
-                    waiters = w;
-                } else if (ws instanceof ArrayList<?> l) {
+                Object ls = listeners;
+                if (ls == null) {
+                    listeners = l;
+                } else if (ls instanceof ArrayList<?> list) {
                     @SuppressWarnings("unchecked")
-                    ArrayList<Object> list = (ArrayList<Object>) l;
-                    list.add(w);
+                    ArrayList<Object> all = (ArrayList<Object>) list;
+                    all.add(l);
                 } else {
-                    ArrayList<Object> list = new ArrayList<>(4);
-                    list.add(ws);
-                    list.add(w);
-                    waiters = list;
+                    ArrayList<Object> all = new ArrayList<>(4);
+                    all.add(ls);
+                    all.add(l);
+                    listeners = all;
                 }
                 return;
             }
         }
-        fire(w);
+        l.futureDone(this);
     }
 
-    final void removeWaiter(Object w) {
+    final void removeListener(DoneListener l) {
         synchronized (this) {
-            Object ws = waiters;
-            if (ws == w) {
-                waiters = null;
-            } else if (ws instanceof ArrayList<?> list) {
-                list.remove(w);
+            Object ls = listeners;
+            if (ls == l) {
+                listeners = null;
+            } else if (ls instanceof ArrayList<?> list) {
+                list.remove(l);
             }
         }
     }
@@ -280,34 +289,18 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
     public void addDoneCallback(Consumer<? super LoopFuture<T>> callback) {
         Objects.requireNonNull(callback, "callback");
         markRetrieved();
-        addWaiter(new ScheduledCallback<>(callback, Scope.currentContext()));
-    }
+        Context context = Scope.context();
+        addListener(f -> loop.post(new Callback(new Runnable() {
+            @Override
+            public void run() {
+                callback.accept(LoopFuture.this);
+            }
 
-    private static final class ScheduledCallback<T> extends Waiter {
-        private final Consumer<? super LoopFuture<T>> callback;
-        private final Context context;
-
-        ScheduledCallback(Consumer<? super LoopFuture<T>> callback, Context context) {
-            this.callback = callback;
-            this.context = context;
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        void fire(LoopFuture<?> future) {
-            LoopFuture<T> f = (LoopFuture<T>) future;
-            f.loop.scheduleInternal(new Callback(new Runnable() {
-                @Override
-                public void run() {
-                    callback.accept(f);
-                }
-
-                @Override
-                public String toString() {
-                    return "done-callback " + callback + " of " + f;
-                }
-            }, context));
-        }
+            @Override
+            public String toString() {
+                return "done-callback " + callback + " of " + LoopFuture.this;
+            }
+        }, context)));
     }
 
     // ---------------------------------------------------------------- Future
@@ -319,23 +312,16 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
     @Override
     public T get() throws InterruptedException, ExecutionException {
         try {
-            return Async.await(this);
-        } catch (InterruptedException | RuntimeException | Error e) {
-            throw e;
-        } catch (Exception e) {
-            throw new ExecutionException(e);
+            return Waiting.get(this, -1);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("an untimed get() timed out", e); // cannot happen
         }
     }
 
+    /** As {@link #get()}, for at most {@code timeout}; the future is left running on timeout. */
     @Override
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-        try {
-            return Awaiting.awaitWithTimeout(this, unit.toNanos(timeout), false);
-        } catch (InterruptedException | TimeoutException | RuntimeException | Error e) {
-            throw e;
-        } catch (Exception e) {
-            throw new ExecutionException(e);
-        }
+        return Waiting.get(this, Math.max(0, unit.toNanos(timeout)));
     }
 
     // ---------------------------------------------------------------- CompletionStage
@@ -347,13 +333,8 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
             CompletableFuture<T> cf = new CompletableFuture<>();
             view = cf;
             markRetrieved();
-            addWaiter(new Waiter() {
-                @Override
-                void fire(LoopFuture<?> f) {
-                    // Complete on the loop so that dependent stages run there, never inside complete().
-                    loop.scheduleInternal(new Callback(() -> copyTo(cf), null));
-                }
-            });
+            // Complete on the loop so that dependent stages run there, never inside complete().
+            addListener(f -> loop.post(new Callback(() -> copyTo(cf), null)));
         }
         return view;
     }
@@ -362,7 +343,7 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
     private void copyTo(CompletableFuture<T> cf) {
         Object o = outcome;
         if (o instanceof Cancelled c) {
-            cf.completeExceptionally(new CancelledException(c.message));
+            cf.completeExceptionally(c.exception());
         } else if (o instanceof Failure f) {
             cf.completeExceptionally(f.exception);
         } else {
@@ -370,202 +351,54 @@ public class LoopFuture<T> implements CompletionStage<T>, Future<T> {
         }
     }
 
-    private CompletableFuture<T> v() {
-        return toCompletableFuture();
+    @Override
+    final Executor asyncExecutor() {
+        return loop.api();
     }
 
-    @Override
-    public <U> CompletionStage<U> thenApply(Function<? super T, ? extends U> fn) {
-        return v().thenApply(fn);
+    // ---------------------------------------------------------------- on a loop
+
+    /**
+     * A future of {@code loop} that completes, on the loop, when {@code stage} does (on any
+     * thread); a future of {@code loop} itself is returned as it is.
+     */
+    static <T> LoopFuture<T> wrap(Loop loop, CompletionStage<T> stage) {
+        Objects.requireNonNull(stage, "stage");
+        if (stage instanceof LoopFuture<T> lf && lf.loop == loop) {
+            return lf;
+        }
+        LoopFuture<T> f = new LoopFuture<>(loop);
+        stage.whenComplete((v, e) -> loop.post(new Callback(() -> {
+            if (e != null) {
+                f.completeExceptionally(Exceptions.unwrap(e));
+            } else {
+                f.complete(v);
+            }
+        }, null)));
+        return f;
     }
 
-    @Override
-    public <U> CompletionStage<U> thenApplyAsync(Function<? super T, ? extends U> fn) {
-        return v().thenApplyAsync(fn, loop);
-    }
-
-    @Override
-    public <U> CompletionStage<U> thenApplyAsync(Function<? super T, ? extends U> fn, Executor executor) {
-        return v().thenApplyAsync(fn, executor);
-    }
-
-    @Override
-    public CompletionStage<Void> thenAccept(Consumer<? super T> action) {
-        return v().thenAccept(action);
-    }
-
-    @Override
-    public CompletionStage<Void> thenAcceptAsync(Consumer<? super T> action) {
-        return v().thenAcceptAsync(action, loop);
-    }
-
-    @Override
-    public CompletionStage<Void> thenAcceptAsync(Consumer<? super T> action, Executor executor) {
-        return v().thenAcceptAsync(action, executor);
-    }
-
-    @Override
-    public CompletionStage<Void> thenRun(Runnable action) {
-        return v().thenRun(action);
-    }
-
-    @Override
-    public CompletionStage<Void> thenRunAsync(Runnable action) {
-        return v().thenRunAsync(action, loop);
-    }
-
-    @Override
-    public CompletionStage<Void> thenRunAsync(Runnable action, Executor executor) {
-        return v().thenRunAsync(action, executor);
-    }
-
-    @Override
-    public <U, V> CompletionStage<V> thenCombine(CompletionStage<? extends U> other,
-                                                 BiFunction<? super T, ? super U, ? extends V> fn) {
-        return v().thenCombine(other, fn);
-    }
-
-    @Override
-    public <U, V> CompletionStage<V> thenCombineAsync(CompletionStage<? extends U> other,
-                                                      BiFunction<? super T, ? super U, ? extends V> fn) {
-        return v().thenCombineAsync(other, fn, loop);
-    }
-
-    @Override
-    public <U, V> CompletionStage<V> thenCombineAsync(CompletionStage<? extends U> other,
-                                                      BiFunction<? super T, ? super U, ? extends V> fn, Executor executor) {
-        return v().thenCombineAsync(other, fn, executor);
-    }
-
-    @Override
-    public <U> CompletionStage<Void> thenAcceptBoth(CompletionStage<? extends U> other,
-                                                    BiConsumer<? super T, ? super U> action) {
-        return v().thenAcceptBoth(other, action);
-    }
-
-    @Override
-    public <U> CompletionStage<Void> thenAcceptBothAsync(CompletionStage<? extends U> other,
-                                                         BiConsumer<? super T, ? super U> action) {
-        return v().thenAcceptBothAsync(other, action, loop);
-    }
-
-    @Override
-    public <U> CompletionStage<Void> thenAcceptBothAsync(CompletionStage<? extends U> other,
-                                                         BiConsumer<? super T, ? super U> action, Executor executor) {
-        return v().thenAcceptBothAsync(other, action, executor);
-    }
-
-    @Override
-    public CompletionStage<Void> runAfterBoth(CompletionStage<?> other, Runnable action) {
-        return v().runAfterBoth(other, action);
-    }
-
-    @Override
-    public CompletionStage<Void> runAfterBothAsync(CompletionStage<?> other, Runnable action) {
-        return v().runAfterBothAsync(other, action, loop);
-    }
-
-    @Override
-    public CompletionStage<Void> runAfterBothAsync(CompletionStage<?> other, Runnable action, Executor executor) {
-        return v().runAfterBothAsync(other, action, executor);
-    }
-
-    @Override
-    public <U> CompletionStage<U> applyToEither(CompletionStage<? extends T> other, Function<? super T, U> fn) {
-        return v().applyToEither(other, fn);
-    }
-
-    @Override
-    public <U> CompletionStage<U> applyToEitherAsync(CompletionStage<? extends T> other, Function<? super T, U> fn) {
-        return v().applyToEitherAsync(other, fn, loop);
-    }
-
-    @Override
-    public <U> CompletionStage<U> applyToEitherAsync(CompletionStage<? extends T> other, Function<? super T, U> fn,
-                                                     Executor executor) {
-        return v().applyToEitherAsync(other, fn, executor);
-    }
-
-    @Override
-    public CompletionStage<Void> acceptEither(CompletionStage<? extends T> other, Consumer<? super T> action) {
-        return v().acceptEither(other, action);
-    }
-
-    @Override
-    public CompletionStage<Void> acceptEitherAsync(CompletionStage<? extends T> other, Consumer<? super T> action) {
-        return v().acceptEitherAsync(other, action, loop);
-    }
-
-    @Override
-    public CompletionStage<Void> acceptEitherAsync(CompletionStage<? extends T> other, Consumer<? super T> action,
-                                                   Executor executor) {
-        return v().acceptEitherAsync(other, action, executor);
-    }
-
-    @Override
-    public CompletionStage<Void> runAfterEither(CompletionStage<?> other, Runnable action) {
-        return v().runAfterEither(other, action);
-    }
-
-    @Override
-    public CompletionStage<Void> runAfterEitherAsync(CompletionStage<?> other, Runnable action) {
-        return v().runAfterEitherAsync(other, action, loop);
-    }
-
-    @Override
-    public CompletionStage<Void> runAfterEitherAsync(CompletionStage<?> other, Runnable action, Executor executor) {
-        return v().runAfterEitherAsync(other, action, executor);
-    }
-
-    @Override
-    public <U> CompletionStage<U> thenCompose(Function<? super T, ? extends CompletionStage<U>> fn) {
-        return v().thenCompose(fn);
-    }
-
-    @Override
-    public <U> CompletionStage<U> thenComposeAsync(Function<? super T, ? extends CompletionStage<U>> fn) {
-        return v().thenComposeAsync(fn, loop);
-    }
-
-    @Override
-    public <U> CompletionStage<U> thenComposeAsync(Function<? super T, ? extends CompletionStage<U>> fn,
-                                                   Executor executor) {
-        return v().thenComposeAsync(fn, executor);
-    }
-
-    @Override
-    public <U> CompletionStage<U> handle(BiFunction<? super T, Throwable, ? extends U> fn) {
-        return v().handle(fn);
-    }
-
-    @Override
-    public <U> CompletionStage<U> handleAsync(BiFunction<? super T, Throwable, ? extends U> fn) {
-        return v().handleAsync(fn, loop);
-    }
-
-    @Override
-    public <U> CompletionStage<U> handleAsync(BiFunction<? super T, Throwable, ? extends U> fn, Executor executor) {
-        return v().handleAsync(fn, executor);
-    }
-
-    @Override
-    public CompletionStage<T> whenComplete(BiConsumer<? super T, ? super Throwable> action) {
-        return v().whenComplete(action);
-    }
-
-    @Override
-    public CompletionStage<T> whenCompleteAsync(BiConsumer<? super T, ? super Throwable> action) {
-        return v().whenCompleteAsync(action, loop);
-    }
-
-    @Override
-    public CompletionStage<T> whenCompleteAsync(BiConsumer<? super T, ? super Throwable> action, Executor executor) {
-        return v().whenCompleteAsync(action, executor);
-    }
-
-    @Override
-    public CompletionStage<T> exceptionally(Function<Throwable, ? extends T> fn) {
-        return v().exceptionally(fn);
+    /**
+     * Runs {@code loop} until {@code stage} is done; returns its result or throws its exception.
+     * An interrupt of the running thread cancels the future; if it ends cancelled, this throws
+     * {@link InterruptedException}.
+     */
+    static <T> T runUntilComplete(Loop loop, CompletionStage<T> stage) throws Exception {
+        LoopFuture<T> f = wrap(loop, stage);
+        // Stop as soon as it is done, even if it already is.
+        f.addListener(done -> loop.post(new Callback(() -> loop.api().stop(), null)));
+        boolean interrupted = loop.runForever(() -> f.cancel("interrupted"));
+        if (!f.isDone()) {
+            throw new IllegalStateException("event loop '" + loop.name() + "' stopped before the future completed: " + f);
+        }
+        if (interrupted && f.isCancelled()) {
+            f.markRetrieved();
+            InterruptedException ie = new InterruptedException("thread '" + Thread.currentThread().getName()
+                    + "' was interrupted while running event loop '" + loop.name() + "'; " + f + " was cancelled");
+            ie.initCause(((Cancelled) f.rawOutcome()).exception());
+            throw ie;
+        }
+        return f.result();
     }
 
     // ---------------------------------------------------------------- diagnostics

@@ -1,6 +1,5 @@
 package io.loopbridge;
 
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 
@@ -56,21 +55,21 @@ public final class Runner implements AutoCloseable {
     public <T> T run(Callable<T> body) throws Exception {
         Objects.requireNonNull(body, "body");
         checkNotClosed();
-        EventLoop running = SelectorEventLoop.runningLoop();
+        Loop running = Loop.current();
         if (running != null) {
             throw new IllegalStateException("Runner.run() cannot be called from a running event loop ('" + running.name()
                     + "'); inside a task, call the body directly or await it, or use Bridge.runSync");
         }
-        SelectorEventLoop l = (SelectorEventLoop) loop();
-        if (state == State.INITIALIZED && context == null) {
-            context = Context.orEmpty(Scope.currentContext());
+        Loop l = Loop.of(loop());
+        if (context == null) {
+            context = Context.orEmpty(Scope.context());
         }
-        Task<T> task = l.createTask(null, body, context);
+        Task<T> task = Task.start(l, null, body, context);
         try {
-            return l.runUntilComplete(task);
+            return LoopFuture.runUntilComplete(l, task);
         } finally {
             // Every run shares one context, as asyncio.Runner's: what a run sets, the next one sees.
-            context = task.scope.context;
+            context = task.context();
         }
     }
 
@@ -81,8 +80,8 @@ public final class Runner implements AutoCloseable {
     }
 
     /**
-     * Cancels the tasks still running and waits for them, shuts down the default executor
-     * (bounded wait, logged if exceeded), closes the loop. Idempotent.
+     * Cancels the tasks still running and waits for them (bounded), reports failures nobody
+     * read, shuts down the default executor and closes the loop. Idempotent.
      */
     @Override
     public void close() {
@@ -91,34 +90,11 @@ public final class Runner implements AutoCloseable {
         }
         try {
             if (state == State.INITIALIZED) {
-                cancelAll((SelectorEventLoop) loop);
                 loop.close();
             }
         } finally {
             state = State.CLOSED;
             loop = null;
-        }
-    }
-
-    private static void cancelAll(SelectorEventLoop l) {
-        List<Task<?>> left = l.allTasks();
-        if (left.isEmpty()) {
-            return;
-        }
-        for (Task<?> t : left) {
-            t.cancel("the Runner is closing");
-        }
-        try {
-            l.runUntilComplete(Async.gatherSettledOn(l, left));
-        } catch (Exception e) {
-            l.callExceptionHandler(new ExceptionContext("error while cancelling tasks at Runner.close()", e, null));
-        }
-        for (Task<?> t : left) {
-            if (t.isCompletedExceptionally()) {
-                t.markRetrieved();
-                l.callExceptionHandler(new ExceptionContext("unhandled exception during Runner.close() in " + t.name(),
-                        t.exception(), t));
-            }
         }
     }
 }

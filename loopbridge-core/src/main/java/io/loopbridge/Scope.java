@@ -1,70 +1,164 @@
 package io.loopbridge;
 
+import io.loopbridge.internal.VirtualThreads;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
- * What the current thread is, for loopbridge: a loop thread (while its loop runs), a task's
- * thread, or a plain thread with ContextVar values of its own. One thread-local lookup
- * answers "which loop am I on?", "which task am I?" and "which context am I in?".
+ * What the calling thread is, for loopbridge: a loop's thread (while it runs a turn), the
+ * task whose step that loop runs, or a plain thread. Answers "which loop?", "which task?" and
+ * "which ContextVar values?" in one place.
+ *
+ * <p>A loop thread and a PORTABLE task's thread find their loop through a thread-local. A
+ * FAST task's virtual thread never touches a thread-local (a first {@code get()} would give each
+ * of a million parked tasks its own map): it finds the loop that carries it, which knows whose
+ * step it runs. This class is thread-safe.
  */
 final class Scope {
-    static final ThreadLocal<Scope> CURRENT = new ThreadLocal<>();
+    private static final ThreadLocal<Loop> LOOP = new ThreadLocal<>();
+    /** ContextVar values of plain threads (and of threads running work for a loop). */
+    private static final ThreadLocal<Holder> PLAIN = new ThreadLocal<>();
+    /** Loops running FAST tasks, by carrier thread. */
+    private static final ConcurrentHashMap<Thread, Loop> FAST_CARRIERS = new ConcurrentHashMap<>();
 
-    /** The loop this thread runs or belongs to; null on a plain thread. */
-    final SelectorEventLoop loop;
-    /** The task this thread is; null on loop and plain threads. */
-    final Task<?> task;
-    /** Current ContextVar values; for a loop thread, those of the callback running now. */
-    Context context;
-
-    Scope(SelectorEventLoop loop, Task<?> task, Context context) {
-        this.loop = loop;
-        this.task = task;
-        this.context = context;
+    private Scope() {
     }
 
-    /**
-     * Loops running FAST tasks, by carrier thread. A FAST task's thread never touches a
-     * ThreadLocal (a first get() would give each of a million parked tasks its own map): it
-     * finds its scope through the loop that carries it, which knows which task step it runs.
-     */
-    private static final java.util.concurrent.ConcurrentHashMap<Thread, SelectorEventLoop> FAST_CARRIERS =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    /** A mutable slot for a plain thread's ContextVar values. */
+    static final class Holder {
+        Context context;
 
-    static void carrierStarted(Thread carrier, SelectorEventLoop loop) {
-        FAST_CARRIERS.put(carrier, loop);
+        Holder(Context context) {
+            this.context = context;
+        }
     }
 
-    static void carrierStopped(Thread carrier) {
-        FAST_CARRIERS.remove(carrier);
+    // ---------------------------------------------------------------- loop side (turns and task threads)
+
+    /** The current thread starts running turns of {@code loop}; returns what it ran before (for nesting). */
+    static Loop enterLoop(Loop loop, boolean fastCarrier) {
+        Loop prev = LOOP.get();
+        LOOP.set(loop);
+        if (fastCarrier) {
+            FAST_CARRIERS.put(Thread.currentThread(), loop);
+        }
+        return prev;
     }
 
-    static Scope current() {
+    static void leaveLoop(Loop prev, boolean fastCarrier) {
+        if (fastCarrier) {
+            FAST_CARRIERS.remove(Thread.currentThread());
+        }
+        if (prev == null) {
+            LOOP.remove();
+        } else {
+            LOOP.set(prev);
+        }
+    }
+
+    /** A PORTABLE task's thread belongs to {@code loop} for its whole life. */
+    static void bindTaskThread(Loop loop) {
+        LOOP.set(loop);
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    static Loop loop() {
         Thread t = Thread.currentThread();
         if (t.isVirtual() && !FAST_CARRIERS.isEmpty()) {
-            Thread carrier = io.loopbridge.internal.VirtualThreads.currentCarrierThread();
-            SelectorEventLoop loop = carrier == null ? null : FAST_CARRIERS.get(carrier);
+            Loop loop = fastLoop(t);
             if (loop != null) {
-                Task<?> task = loop.runningTask;
-                // A thread a task started inherits the loop as scheduler but is not the task.
-                if (task != null && task.thread == t) {
-                    return task.scope;
-                }
+                return loop;
             }
         }
-        return CURRENT.get();
+        return LOOP.get();
     }
 
-    static Context currentContext() {
-        Scope s = current();
-        return s == null ? null : s.context;
-    }
-
-    /** Scope of the calling thread, created for a plain thread that needs one to set a ContextVar. */
-    static Scope currentOrCreate() {
-        Scope s = current();
-        if (s == null) {
-            s = new Scope(null, null, null);
-            CURRENT.set(s);
+    private static Loop fastLoop(Thread t) {
+        Thread carrier = VirtualThreads.currentCarrierThread();
+        Loop loop = carrier == null ? null : FAST_CARRIERS.get(carrier);
+        if (loop != null) {
+            LoopTasks.Entry e = loop.runningEntry();
+            // A thread a task started inherits the loop as scheduler but is not the task.
+            if (e != null && e.thread() == t) {
+                return loop;
+            }
         }
-        return s;
+        return null;
+    }
+
+    /** The task whose step runs on this thread, or null. */
+    static LoopTasks.Entry entry() {
+        Loop loop = loop();
+        if (loop == null) {
+            return null;
+        }
+        LoopTasks.Entry e = loop.runningEntry();
+        return e != null && e.thread() == Thread.currentThread() ? e : null;
+    }
+
+    /** The ContextVar values the calling code runs with (a task's, a callback's or a plain thread's); null = empty. */
+    static Context context() {
+        Loop loop = loop();
+        if (loop != null) {
+            LoopTasks.Entry e = loop.runningEntry();
+            if (e != null && e.thread() == Thread.currentThread()) {
+                return e.context();
+            }
+            return loop.callbackContext();
+        }
+        Holder h = PLAIN.get();
+        return h == null ? null : h.context;
+    }
+
+    /** Replaces the calling code's ContextVar values; returns the owner of those values (for tokens). */
+    static Object setContext(Context c) {
+        Loop loop = loop();
+        if (loop != null) {
+            LoopTasks.Entry e = loop.runningEntry();
+            if (e != null && e.thread() == Thread.currentThread()) {
+                e.context(c);
+                return e;
+            }
+            loop.callbackContext(c);
+            return loop;
+        }
+        Holder h = PLAIN.get();
+        if (h == null) {
+            h = new Holder(c);
+            PLAIN.set(h);
+        } else {
+            h.context = c;
+        }
+        return h;
+    }
+
+    /** The owner of the calling code's ContextVar values (a task, a loop, a thread's holder). */
+    static Object contextOwner() {
+        Loop loop = loop();
+        if (loop != null) {
+            LoopTasks.Entry e = loop.runningEntry();
+            return e != null && e.thread() == Thread.currentThread() ? e : loop;
+        }
+        Holder h = PLAIN.get();
+        if (h == null) {
+            h = new Holder(null);
+            PLAIN.set(h);
+        }
+        return h;
+    }
+
+    /** Runs {@code r} on this (non-loop) thread with {@code context} as its ContextVar values. */
+    static void runWith(Context context, Runnable r) {
+        Holder prev = PLAIN.get();
+        PLAIN.set(new Holder(context));
+        try {
+            r.run();
+        } finally {
+            if (prev == null) {
+                PLAIN.remove();
+            } else {
+                PLAIN.set(prev);
+            }
+        }
     }
 }

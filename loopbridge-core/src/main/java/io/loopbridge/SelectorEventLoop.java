@@ -1,53 +1,54 @@
 package io.loopbridge;
 
 import io.loopbridge.internal.MpscQueue;
+import io.loopbridge.internal.UnhandledExceptions;
+import io.loopbridge.internal.VirtualThreads;
 import io.loopbridge.internal.Wakeup;
 import java.io.IOException;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.Selector;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The event loop (asyncio's BaseEventLoop + BaseSelectorEventLoop).
+ * The event loop (asyncio's BaseEventLoop + BaseSelectorEventLoop): a ready queue, timers, a
+ * selector, a wake-up, and run/stop/close — nothing else. Tasks, futures and bridges are
+ * built above it and reach it only through {@link Loop}.
  *
- * <p>Design. One thread at a time runs {@link #runOnce()}: wait for I/O or a wake-up
- * (bounded by the next timer), move cross-thread posts and due timers to the ready queue,
+ * <p>Design. One thread at a time holds the loop's <em>turn</em> ({@link #enterTurn}): the
+ * thread in {@link #runForever}, or the thread closing the loop. It runs {@link #runOnce()}:
+ * wait for I/O or a wake-up (bounded by the next timer), move due timers to the ready queue,
  * then run exactly the callbacks that were ready at that moment, in FIFO order. Everything
- * the loop owns (ready queue, timers, tasks, selector keys) is touched only by the thread
- * holding the loop's turn: the loop thread, or a task of this loop while it runs. Other
+ * the loop owns is touched only by the turn's holder, or by a task whose step it runs. Other
  * threads reach the loop only through {@link #incoming} (a lock-free MPSC queue) and
- * {@link #wakeup}. A task step is just a callback: in FAST mode the JDK hands us the
- * virtual thread's continuation through {@link #scheduleTaskStep}; in PORTABLE mode a
- * callback passes the baton to the task's thread and waits for it back.
+ * {@link #wakeup}. A task step is a callback like any other ({@link TaskStep}): the loop only
+ * records whose step runs.
  *
  * <p>Lifecycle: IDLE ⇄ RUNNING → CLOSING → CLOSED. Closing refuses new cross-thread posts,
- * runs what was already accepted, cancels and drains tasks, then releases resources.
+ * runs what was already accepted, lets tasks finish or cancels them (the same iterations as
+ * a running loop), then releases its resources.
  */
-final class SelectorEventLoop implements EventLoop {
+final class SelectorEventLoop implements EventLoop, Loop {
     private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
     private static final AtomicLong LOOP_IDS = new AtomicLong();
-    /** How long {@link #close()} lets cancelled tasks finish their cleanup. */
+    /** How long closing lets cancelled tasks finish their cleanup. */
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
-
-    enum State { IDLE, RUNNING, CLOSING, CLOSED }
-
     /** Cross-thread posts run per iteration at most (the rest wait one iteration). */
     private static final int INCOMING_BATCH = 4096;
+    /** The longest a closing loop sleeps at once while tasks finish elsewhere. */
+    private static final long CLOSE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+    private enum State { IDLE, RUNNING, CLOSING, CLOSED }
 
     private final String name;
     private final boolean debug;
@@ -57,38 +58,28 @@ final class SelectorEventLoop implements EventLoop {
     private final VirtualClock virtualClock;
     private final Runnable clockListener;
     private final TaskMode taskMode;
-    private final TaskCarrier carrier;
+    private final int defaultThreadLimit;
 
     private final ArrayDeque<Callback> ready = new ArrayDeque<>();
     private final MpscQueue<Callback> incoming = new MpscQueue<>();
     private final TimerHeap timers = new TimerHeap();
     private final Wakeup wakeup = new Wakeup();
-    private final Scope loopScope = new Scope(this, null, null);
+    private final IoSelector ioSelector;
+    private final LoopTasks tasks = new LoopTasks();
+    private final DefaultExecutor executor;
+    /** The blocked-loop watchdog's view of this loop, or null when it is off. */
+    private final BlockedLoopWatchdog.Watch watch;
 
     private volatile State state = State.IDLE;
-    /** The thread inside runForever, or null. */
+    /** The thread holding the turn, or null. */
     private volatile Thread thread;
     private boolean stopping;
-    private final IoSelector ioSelector;
-
     private volatile LoopExceptionHandler exceptionHandler;
-    private final Executor configuredExecutor;
-    private ExecutorService ownedExecutor;
-    private final CapacityLimiter defaultLimiter;
-
-    // Blocked-loop watchdog (BlockedLoopWatchdog reads these from its own thread).
-    private final long blockedThresholdNanos;
-    private volatile long stepStart;
-    private volatile long stepSeq;
-    /** {@link #runningTask}, published for the watchdog's thread (written only when it watches). */
-    volatile Task<?> watchedTask;
-    long lastReportedStep = -1;
-
-    /** Every task not yet finished: the loop's strong reference (no vanishing tasks). */
-    private final ArrayList<Task<?>> tasks = new ArrayList<>();
-    private long taskIds;
-    /** Failed tasks nobody has read yet (small records, not the tasks: these may be collected). */
-    private final java.util.Set<FailureWatch> unretrieved = ConcurrentHashMap.newKeySet();
+    /** The task whose step runs now (read by other threads of this loop's tasks through Scope). */
+    private volatile LoopTasks.Entry runningEntry;
+    /** The ContextVar values of the callback running now. */
+    private Context callbackContext;
+    private volatile Object[] locals = new Object[4];
 
     SelectorEventLoop(EventLoop.Builder b) {
         this.name = b.name != null ? b.name : "loop-" + LOOP_IDS.incrementAndGet();
@@ -102,38 +93,22 @@ final class SelectorEventLoop implements EventLoop {
         if (virtualClock != null) {
             virtualClock.onAdvance(clockListener);
         }
-        TaskMode mode = b.taskMode != null ? b.taskMode : TaskMode.best();
-        this.taskMode = mode;
-        this.carrier = mode == TaskMode.FAST ? new TaskCarrier.Fast(this) : new TaskCarrier.Portable(this);
-        this.configuredExecutor = b.defaultExecutor;
-        this.defaultLimiter = new CapacityLimiter(b.defaultThreadLimit);
-        Duration threshold = b.blockedLoopThreshold != null ? b.blockedLoopThreshold
-                : debug ? Duration.ofSeconds(1) : null;
-        this.blockedThresholdNanos = threshold == null ? 0 : threshold.toNanos();
-    }
-
-    long blockedThresholdNanos() {
-        return blockedThresholdNanos;
-    }
-
-    long stepStartNanos() {
-        return stepStart;
-    }
-
-    long stepSeq() {
-        return stepSeq;
-    }
-
-    /** The limiter {@link Threads#toThread} uses when given none. */
-    CapacityLimiter defaultLimiter() {
-        return defaultLimiter;
+        this.taskMode = b.taskMode != null ? b.taskMode : TaskMode.best();
+        if (taskMode == TaskMode.FAST && !VirtualThreads.customSchedulerAvailable()) {
+            throw new IllegalStateException("TaskMode.FAST needs --add-opens java.base/java.lang=ALL-UNNAMED "
+                    + "(or =io.loopbridge on the module path): " + VirtualThreads.unavailableReason());
+        }
+        this.defaultThreadLimit = b.defaultThreadLimit;
+        this.executor = new DefaultExecutor(name, b.defaultExecutor);
+        Duration threshold = b.blockedLoopThreshold != null ? b.blockedLoopThreshold : debug ? Duration.ofSeconds(1) : null;
+        this.watch = threshold == null ? null : new BlockedLoopWatchdog.Watch(this, threshold.toNanos());
     }
 
     // ---------------------------------------------------------------- identity
 
-    static SelectorEventLoop runningLoop() {
-        Scope s = Scope.current();
-        return s == null ? null : s.loop;
+    @Override
+    public EventLoop api() {
+        return this;
     }
 
     @Override
@@ -146,26 +121,40 @@ final class SelectorEventLoop implements EventLoop {
         return taskMode;
     }
 
-    boolean debug() {
+    @Override
+    public boolean debug() {
         return debug;
-    }
-
-    TaskCarrier carrier() {
-        return carrier;
     }
 
     @Override
     public boolean inLoop() {
-        Scope s = Scope.current();
-        return s != null && s.loop == this;
+        Thread t = Thread.currentThread();
+        if (t == thread) {
+            return true;
+        }
+        LoopTasks.Entry e = runningEntry;
+        return e != null && e.thread() == t;
     }
 
-    Thread loopThread() {
+    @Override
+    public boolean closing() {
+        return state.compareTo(State.CLOSING) >= 0;
+    }
+
+    /** Whether new tasks are refused: the loop is closed, or closing and the caller is outside it. */
+    @Override
+    public boolean refusesTasks() {
+        State s = state;
+        return s == State.CLOSED || (s == State.CLOSING && !inLoop());
+    }
+
+    @Override
+    public Thread loopThread() {
         return thread;
     }
 
-    /** Debug-mode check for loop-confined methods. */
-    void checkConfined(String method) {
+    @Override
+    public void checkConfined(String method) {
         if (!debug) {
             return;
         }
@@ -177,9 +166,10 @@ final class SelectorEventLoop implements EventLoop {
         }
     }
 
+    /** Refuses work on a closed loop, and work from outside a closing one (its own tasks still clean up). */
     private void checkOpen(String what) {
         State s = state;
-        if (s == State.CLOSED || s == State.CLOSING) {
+        if (s == State.CLOSED || (s == State.CLOSING && !inLoop())) {
             throw new RejectedExecutionException(what + " on event loop '" + name + "' which is " + s.name().toLowerCase());
         }
     }
@@ -191,7 +181,7 @@ final class SelectorEventLoop implements EventLoop {
         Objects.requireNonNull(callback, "callback");
         checkConfined("callSoon");
         checkOpen("callSoon");
-        Callback cb = new Callback(callback, Scope.currentContext());
+        Callback cb = new Callback(callback, Scope.context());
         ready.add(cb);
         return cb;
     }
@@ -200,7 +190,7 @@ final class SelectorEventLoop implements EventLoop {
     public Handle callSoonThreadsafe(Runnable callback) {
         Objects.requireNonNull(callback, "callback");
         checkOpen("callSoonThreadsafe");
-        Callback cb = new Callback(callback, Scope.currentContext());
+        Callback cb = new Callback(callback, Scope.context());
         incoming.offer(cb);
         wakeup.wake();
         if (state.compareTo(State.CLOSING) >= 0) {
@@ -210,11 +200,11 @@ final class SelectorEventLoop implements EventLoop {
     }
 
     /**
-     * A post raced close(): close runs everything it can still find in {@link #incoming}. Wait
-     * for it to finish, then tell the caller if this callback was left behind.
+     * A post raced close(), which runs everything it can still find in {@link #incoming} before
+     * it reaches CLOSED: wait for that, then tell the caller if this callback was left behind.
      */
     private void confirmAccepted(Callback cb) {
-        while (state != State.CLOSED) {
+        while (state != State.CLOSED && !cb.taken) {
             Thread.yield(); // close() is bounded; this rare path only waits for it
         }
         if (!cb.taken) {
@@ -228,13 +218,9 @@ final class SelectorEventLoop implements EventLoop {
         callSoonThreadsafe(command);
     }
 
-    /**
-     * Internal scheduling that never throws: from the loop's turn straight into the ready
-     * queue, else through the MPSC queue. Used for done-callbacks and task steps.
-     */
-    void scheduleInternal(Callback cb) {
-        Thread t = Thread.currentThread();
-        if (t == thread || (t.isVirtual() && inLoop())) {
+    @Override
+    public void post(Callback cb) {
+        if (inLoop()) {
             ready.add(cb);
             return;
         }
@@ -246,35 +232,25 @@ final class SelectorEventLoop implements EventLoop {
         wakeup.wake();
     }
 
-    /**
-     * Schedules a step of task {@code t}: in FAST mode the JDK's continuation (the JDK calls
-     * this from any thread), in PORTABLE mode the baton hand-off. Never throws.
-     */
-    void scheduleTaskStep(Task<?> t, Runnable step) {
-        scheduleInternal(new TaskStep(step, t));
-    }
-
     /** One step of one task: the loop records whose step it runs. */
-    static final class TaskStep extends Callback {
-        final Task<?> task;
+    private static final class TaskStep extends Callback {
+        final LoopTasks.Entry entry;
 
-        TaskStep(Runnable fn, Task<?> task) {
+        TaskStep(Runnable fn, LoopTasks.Entry entry) {
             super(fn, null);
-            this.task = task;
+            this.entry = entry;
         }
     }
 
-    /**
-     * The task whose step runs right now; loop thread only (read by Scope.current from the FAST
-     * task's virtual thread on the same carrier, and copied to {@link #watchedTask}).
-     */
-    Task<?> runningTask;
+    @Override
+    public void scheduleStep(LoopTasks.Entry task, Runnable step) {
+        post(new TaskStep(step, task));
+    }
 
     @Override
     public TimerHandle callLater(Duration delay, Runnable callback) {
         Objects.requireNonNull(delay, "delay");
-        long d = delay.isNegative() ? 0 : saturatedNanos(delay);
-        return callAt(saturatedAdd(clock.nanoTime(), d), callback);
+        return callAt(saturatedAdd(clock.nanoTime(), delay.isNegative() ? 0 : saturatedNanos(delay)), callback);
     }
 
     @Override
@@ -282,13 +258,9 @@ final class SelectorEventLoop implements EventLoop {
         Objects.requireNonNull(callback, "callback");
         checkConfined("callAt");
         checkOpen("callAt");
-        TimerCallback cb = new TimerCallback(callback, Scope.currentContext(), this, deadlineNanos);
+        TimerCallback cb = new TimerCallback(callback, Scope.context(), this, deadlineNanos);
         timers.add(cb);
         return cb;
-    }
-
-    int timerCount() {
-        return timers.size();
     }
 
     void timerCancelled(TimerCallback cb) {
@@ -315,190 +287,189 @@ final class SelectorEventLoop implements EventLoop {
         return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE / 2 : r;
     }
 
-    // ---------------------------------------------------------------- futures and tasks
+    // ---------------------------------------------------------------- I/O readiness
 
     @Override
-    public <T> LoopFuture<T> createFuture() {
-        return new LoopFuture<>(this);
-    }
-
-    @Override
-    public <T> Task<T> createTask(Callable<T> body) {
-        return createTask(null, body);
+    public void addReader(SelectableChannel channel, Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        checkConfined("addReader");
+        checkOpen("addReader");
+        ioSelector.setReader(channel, new Callback(callback, Scope.context()));
     }
 
     @Override
-    public <T> Task<T> createTask(String taskName, Callable<T> body) {
-        return createTask(taskName, body, Scope.currentContext());
+    public boolean removeReader(SelectableChannel channel) {
+        checkConfined("removeReader");
+        return ioSelector.unwatch(channel, true);
     }
 
-    /** A task that runs in {@code context} (the caller's ContextVar values unless given). */
-    <T> Task<T> createTask(String taskName, Callable<T> body, Context context) {
-        Objects.requireNonNull(body, "body");
-        checkConfined("createTask");
-        if (state.compareTo(State.CLOSING) >= 0) {
-            throw new IllegalStateException("cannot create a task on event loop '" + name + "': it is "
-                    + state.name().toLowerCase());
-        }
-        Task<T> t = new Task<>(this, taskName, ++taskIds, body, context);
-        tasks.add(t);
-        t.registryIndex = tasks.size() - 1;
-        carrier.start(t);
-        return t;
+    @Override
+    public void addWriter(SelectableChannel channel, Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        checkConfined("addWriter");
+        checkOpen("addWriter");
+        ioSelector.setWriter(channel, new Callback(callback, Scope.context()));
     }
 
-    /** Drops a finished task from the registry (swap-remove); loop turn only. */
-    void taskFinished(Task<?> t) {
-        int i = t.registryIndex;
-        if (i < 0) {
-            return;
-        }
-        Task<?> last = tasks.remove(tasks.size() - 1);
-        if (last != t) {
-            tasks.set(i, last);
-            last.registryIndex = i;
-        }
-        t.registryIndex = -1;
+    @Override
+    public boolean removeWriter(SelectableChannel channel) {
+        checkConfined("removeWriter");
+        return ioSelector.unwatch(channel, false);
     }
 
-    /** Tasks not yet finished (a snapshot); loop turn only. */
-    List<Task<?>> allTasks() {
-        return new ArrayList<>(tasks);
+    // ---------------------------------------------------------------- what the layers above keep here
+
+    @Override
+    public LoopTasks tasks() {
+        return tasks;
+    }
+
+    @Override
+    public LoopTasks.Entry runningEntry() {
+        return runningEntry;
+    }
+
+    @Override
+    public Context callbackContext() {
+        return callbackContext;
+    }
+
+    @Override
+    public void callbackContext(Context context) {
+        callbackContext = context;
+    }
+
+    @Override
+    public Executor defaultExecutor() {
+        return executor;
+    }
+
+    @Override
+    public int defaultThreadLimit() {
+        return defaultThreadLimit;
     }
 
     @Override
     @SuppressWarnings("unchecked")
-    public <T> LoopFuture<T> wrap(CompletionStage<T> stage) {
-        Objects.requireNonNull(stage, "stage");
-        if (stage instanceof LoopFuture<T> lf && lf.loop == this) {
-            return lf;
+    public <T> T local(LoopLocal<T> key) {
+        Object[] l = locals;
+        if (key.index < l.length && l[key.index] != null) {
+            return (T) l[key.index];
         }
-        LoopFuture<T> f = new LoopFuture<>(this);
-        stage.whenComplete((v, e) -> scheduleInternal(new Callback(() -> {
-            if (e != null) {
-                f.completeExceptionally(Awaiting.unwrap(e));
+        synchronized (this) {
+            l = locals;
+            if (key.index >= l.length) {
+                l = java.util.Arrays.copyOf(l, Math.max(key.index + 1, l.length * 2));
+            } else if (l[key.index] != null) {
+                return (T) l[key.index];
             } else {
-                f.complete(v);
+                l = l.clone();
             }
-        }, null)));
-        return f;
-    }
-
-    @Override
-    public <T> LoopFuture<T> runInExecutor(Executor executor, Callable<T> work) {
-        Objects.requireNonNull(work, "work");
-        Executor ex = executor != null ? executor : defaultExecutor();
-        LoopFuture<T> f = new LoopFuture<>(this);
-        Context ctx = Scope.currentContext();
-        ex.execute(() -> {
-            Scope prev = Scope.current();
-            Scope.CURRENT.set(new Scope(null, null, ctx));
-            try {
-                T v = work.call();
-                scheduleInternal(new Callback(() -> f.complete(v), null));
-            } catch (Throwable e) {
-                scheduleInternal(new Callback(() -> f.completeExceptionally(e), null));
-            } finally {
-                Scope.CURRENT.set(prev);
-            }
-        });
-        return f;
-    }
-
-    synchronized Executor defaultExecutor() {
-        if (configuredExecutor != null) {
-            return configuredExecutor;
+            T v = key.create(this);
+            l[key.index] = v;
+            locals = l;
+            return v;
         }
-        if (ownedExecutor == null) {
-            if (state.compareTo(State.CLOSING) >= 0) {
-                throw new RejectedExecutionException("event loop '" + name + "' is closed; its default executor is gone");
-            }
-            // Not Thread.ofVirtual(): started from a FAST task, it would inherit the loop as scheduler.
-            ownedExecutor = Executors.newThreadPerTaskExecutor(
-                    io.loopbridge.internal.VirtualThreads.defaultSchedulerFactory(name + "-worker-"));
-        }
-        return ownedExecutor;
     }
 
     // ---------------------------------------------------------------- running
 
     @Override
     public void runForever() {
-        Thread me = Thread.currentThread();
-        State s = state;
-        if (s == State.CLOSED || s == State.CLOSING) {
-            throw new IllegalStateException("event loop '" + name + "' is " + s.name().toLowerCase() + "; create a new one");
+        if (runForever(null)) {
+            Thread.currentThread().interrupt(); // stopped by an interrupt: let the caller see it
         }
+    }
+
+    @Override
+    public boolean runForever(Runnable onInterrupt) {
+        return runWhile(() -> !stopping, Long.MAX_VALUE, onInterrupt);
+    }
+
+    @Override
+    public boolean runUntilTasksFinish(long graceNanos) {
+        long deadline = System.nanoTime() + graceNanos;
+        runWhile(() -> !tasks.isEmpty() && System.nanoTime() - deadline < 0, graceNanos, null);
+        return tasks.isEmpty();
+    }
+
+    /**
+     * Runs iterations while {@code more} holds (and {@link #stop()} was not called), sleeping at
+     * most {@code maxSleepNanos} at a time; returns whether an interrupt arrived.
+     */
+    private boolean runWhile(BooleanSupplier more, long maxSleepNanos, Runnable onInterrupt) {
+        State s = state;
         if (s == State.RUNNING) {
             throw new IllegalStateException("event loop '" + name + "' is already running in thread '"
                     + (thread != null ? thread.getName() : "?") + "'");
         }
-        Scope prev = Scope.current();
-        if (prev != null && prev.loop != null) {
-            throw new IllegalStateException("cannot run event loop '" + name + "' in thread '" + me.getName()
-                    + "': event loop '" + prev.loop.name + "' is already running in it"
-                    + (prev.task != null ? " (inside " + prev.task.name() + ")" : "")
-                    + "; await the work instead, or run the loop in another thread (EventThread)");
+        if (s == State.CLOSED || s == State.CLOSING) {
+            throw new IllegalStateException("event loop '" + name + "' is " + s.name().toLowerCase());
         }
-        if (taskMode == TaskMode.FAST && me.isVirtual()) {
-            throw new IllegalStateException("event loop '" + name + "' uses TaskMode.FAST, whose tasks need a platform "
-                    + "carrier thread, but runForever() was called on virtual thread '" + me + "'; "
-                    + "build the loop with taskMode(TaskMode.PORTABLE) to run it on a virtual thread");
+        Loop other = Scope.loop();
+        if (other != null) {
+            throw new IllegalStateException("cannot run event loop '" + name + "' in a thread that is already running"
+                    + " event loop '" + other.name() + "'; await instead, or use Bridge.runSync");
         }
-        thread = me;
         state = State.RUNNING;
-        Scope.CURRENT.set(loopScope);
-        if (taskMode == TaskMode.FAST) {
-            Scope.carrierStarted(me, this);
-        }
-        if (blockedThresholdNanos > 0) {
-            BlockedLoopWatchdog.watch(this);
-        }
+        Turn turn = enterTurn();
+        boolean interrupted = false;
         try {
-            while (!stopping) {
-                runOnce();
+            long bound = maxSleepNanos == Long.MAX_VALUE ? -1 : Math.min(maxSleepNanos, CLOSE_POLL_NANOS);
+            while (!stopping && more.getAsBoolean()) {
+                runOnce(bound);
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                    if (onInterrupt != null) {
+                        onInterrupt.run();
+                    } else {
+                        stopping = true;
+                    }
+                }
             }
         } finally {
-            if (taskMode == TaskMode.FAST) {
-                Scope.carrierStopped(me);
-            }
-            if (blockedThresholdNanos > 0) {
-                BlockedLoopWatchdog.unwatch(this);
-            }
             stopping = false;
-            loopScope.context = null;
-            if (prev == null) {
-                Scope.CURRENT.remove();
-            } else {
-                Scope.CURRENT.set(prev);
-            }
-            thread = null;
+            leaveTurn(turn);
             if (state == State.RUNNING) {
                 state = State.IDLE;
             }
         }
+        return interrupted;
     }
 
-    @Override
-    public <T> T runUntilComplete(CompletionStage<T> future) throws Exception {
-        LoopFuture<T> f = wrap(future);
-        // Stop as soon as it is done, even if it already is.
-        f.addWaiter(new LoopFuture.Waiter() {
-            @Override
-            void fire(LoopFuture<?> done) {
-                scheduleInternal(new Callback(() -> stopping = true, null));
-            }
-        });
-        runForever();
-        if (!f.isDone()) {
-            throw new IllegalStateException("event loop '" + name + "' stopped before the future completed: " + f);
+    /** What entering a turn replaced, to restore when leaving it. */
+    private record Turn(Loop previous) {
+    }
+
+    /**
+     * The calling thread takes the loop's turn: the one way in, for a running loop and for a
+     * closing one.
+     */
+    private Turn enterTurn() {
+        Thread me = Thread.currentThread();
+        if (taskMode == TaskMode.FAST && me.isVirtual()) {
+            state = state == State.RUNNING ? State.IDLE : state;
+            throw new IllegalStateException("event loop '" + name + "' uses TaskMode.FAST, whose tasks need a platform "
+                    + "carrier thread, but it was run on virtual thread '" + me + "'; "
+                    + "build the loop with taskMode(TaskMode.PORTABLE) to run it on a virtual thread");
         }
-        return f.result();
+        thread = me;
+        callbackContext = null;
+        Loop prev = Scope.enterLoop(this, taskMode == TaskMode.FAST);
+        if (watch != null) {
+            BlockedLoopWatchdog.watch(watch);
+        }
+        return new Turn(prev);
     }
 
-    @Override
-    public <T> T runUntilComplete(Callable<T> body) throws Exception {
-        return runUntilComplete(createTask(body));
+    /** The one way out of a turn. */
+    private void leaveTurn(Turn turn) {
+        if (watch != null) {
+            BlockedLoopWatchdog.unwatch(watch);
+        }
+        Scope.leaveLoop(turn.previous(), taskMode == TaskMode.FAST);
+        callbackContext = null;
+        thread = null;
     }
 
     @Override
@@ -527,8 +498,10 @@ final class SelectorEventLoop implements EventLoop {
      * One iteration (asyncio's _run_once): poll, collect, run. This is the only place where
      * callbacks are actually called; each callback that is ready when the iteration starts
      * runs exactly once, and ones it schedules wait for the next iteration.
+     *
+     * @param maxSleepNanos the longest this iteration may sleep in real time; negative: no bound
      */
-    private void runOnce() {
+    private void runOnce(long maxSleepNanos) {
         long timeout;
         if (!ready.isEmpty() || stopping) {
             timeout = 0;
@@ -537,7 +510,7 @@ final class SelectorEventLoop implements EventLoop {
             timeout = next == null ? -1 : Math.max(0, next.when - clock.nanoTime());
         }
         if (timeout != 0) {
-            sleep(timeout);
+            sleep(timeout, maxSleepNanos);
         } else if (ioSelector.selectorOrNull() != null) {
             select(0);
         }
@@ -559,7 +532,11 @@ final class SelectorEventLoop implements EventLoop {
         }
     }
 
-    private void sleep(long timeoutNanos) {
+    /**
+     * Waits for work: at most {@code timeoutNanos} of the loop's clock (negative: until woken),
+     * and at most {@code maxSleepNanos} of real time (negative: no bound).
+     */
+    private void sleep(long timeoutNanos, long maxSleepNanos) {
         if (idleSpinNanos > 0 && virtualClock == null && spinForWork(timeoutNanos)) {
             return;
         }
@@ -575,7 +552,10 @@ final class SelectorEventLoop implements EventLoop {
                     virtualClock.advanceTo(clock.nanoTime() + t);
                     return;
                 }
-                t = -1;
+                t = -1; // a manual clock: only an advance (which wakes us) makes time pass
+            }
+            if (maxSleepNanos >= 0 && (t < 0 || t > maxSleepNanos)) {
+                t = maxSleepNanos;
             }
             if (selector != null) {
                 select(t < 0 ? -1 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(t + 999_999)));
@@ -614,61 +594,17 @@ final class SelectorEventLoop implements EventLoop {
         }
     }
 
-    @Override
-    public void addReader(java.nio.channels.SelectableChannel channel, Runnable callback) {
-        Objects.requireNonNull(callback, "callback");
-        checkConfined("addReader");
-        checkOpen("addReader");
-        ioSelector.setReader(channel, new Callback(callback, Scope.currentContext()));
-    }
-
-    @Override
-    public boolean removeReader(java.nio.channels.SelectableChannel channel) {
-        checkConfined("removeReader");
-        return ioSelector.unwatch(channel, true);
-    }
-
-    @Override
-    public void addWriter(java.nio.channels.SelectableChannel channel, Runnable callback) {
-        Objects.requireNonNull(callback, "callback");
-        checkConfined("addWriter");
-        checkOpen("addWriter");
-        ioSelector.setWriter(channel, new Callback(callback, Scope.currentContext()));
-    }
-
-    @Override
-    public boolean removeWriter(java.nio.channels.SelectableChannel channel) {
-        checkConfined("removeWriter");
-        return ioSelector.unwatch(channel, false);
-    }
-
-    /** Number of channels registered with the selector and not cancelled (for leak checks). */
-    int registeredChannelCount() {
-        return ioSelector.registeredChannelCount();
-    }
-
-    /** The loop's selector, opened on first use. Loop only. */
-    Selector selector() {
-        return ioSelector.selector();
-    }
-
     private void run(Callback cb) {
         cb.taken = true;
         if (cb.isCancelled()) {
             return;
         }
-        loopScope.context = cb.context;
+        LoopTasks.Entry entry = cb instanceof TaskStep ts ? ts.entry : null;
+        callbackContext = cb.context;
+        runningEntry = entry;
         long t0 = debug ? System.nanoTime() : 0;
-        if (blockedThresholdNanos > 0) {
-            stepSeq++;
-            stepStart = System.nanoTime();
-        }
-        Task<?> prevTask = runningTask;
-        if (cb instanceof TaskStep ts) {
-            runningTask = ts.task;
-        }
-        if (blockedThresholdNanos > 0) {
-            watchedTask = runningTask;
+        if (watch != null) {
+            watch.stepStarted(entry);
         }
         try {
             cb.fn.run();
@@ -677,10 +613,10 @@ final class SelectorEventLoop implements EventLoop {
         } catch (Throwable e) {
             callExceptionHandler(new ExceptionContext("Exception in callback " + cb.fn, e, cb));
         } finally {
-            runningTask = prevTask;
+            runningEntry = null;
         }
-        if (blockedThresholdNanos > 0) {
-            stepStart = 0;
+        if (watch != null) {
+            watch.stepEnded();
         }
         if (debug) {
             long dt = System.nanoTime() - t0;
@@ -708,82 +644,70 @@ final class SelectorEventLoop implements EventLoop {
                 log.error("Unhandled error in exception handler of event loop '{}' (context: {})", name, context, e);
             }
         }
-        defaultExceptionHandler(context);
-    }
-
-    private void defaultExceptionHandler(ExceptionContext c) {
-        log.error("{} (event loop '{}', source: {})", c.message(), name, c.source(), c.exception());
-        io.loopbridge.internal.UnhandledExceptions.report(c.message(), c.exception());
-    }
-
-    /**
-     * A task failed and nobody has looked at its exception yet: report it when the task is
-     * garbage-collected or when this loop closes, unless someone reads it first.
-     */
-    void watchUnretrieved(LoopFuture<?> f, Throwable e) {
-        if (!(f instanceof Task<?>)) {
-            return;
-        }
-        FailureWatch w = new FailureWatch(this, f.toString(), e);
-        f.watch = w;
-        if (f.retrieved) {
-            return;
-        }
-        unretrieved.add(w);
-        FailureWatch.CLEANER.register(f, w);
-    }
-
-    void unwatch(FailureWatch w) {
-        unretrieved.remove(w);
-    }
-
-    private void reportUnretrieved() {
-        for (FailureWatch w : new ArrayList<>(unretrieved)) {
-            w.run();
-        }
-        unretrieved.clear();
+        log.error("{} (event loop '{}', source: {})", context.message(), name, context.source(), context.exception());
+        UnhandledExceptions.report(context.message(), context.exception());
     }
 
     // ---------------------------------------------------------------- closing
 
     @Override
     public void close() {
+        shutdown(0);
+    }
+
+    /**
+     * Closes the loop: refuses new cross-thread posts; for {@code graceNanos} lets its tasks
+     * finish on their own; cancels the rest and lets them finish their cleanup (bounded); then
+     * reports unread failures and releases the selector and the default executor. The loop's
+     * own iterations do the waiting, so timers, I/O and results from other threads keep
+     * working meanwhile. Idempotent.
+     */
+    void shutdown(long graceNanos) {
         State s = state;
-        if (s == State.CLOSED) {
+        if (s == State.CLOSED || s == State.CLOSING) {
             return;
         }
         if (s == State.RUNNING) {
             throw new IllegalStateException("cannot close event loop '" + name + "' while it is running in thread '"
                     + (thread != null ? thread.getName() : "?") + "'; call stop() first");
         }
-        if (s == State.CLOSING) {
-            return;
-        }
-        Scope prev = Scope.current();
-        if (prev != null && prev.loop != null) {
+        Loop other = Scope.loop();
+        if (other != null) {
             throw new IllegalStateException("cannot close event loop '" + name + "' from inside a running loop ('"
-                    + prev.loop.name + "')");
+                    + other.name() + "')");
         }
         state = State.CLOSING;
-        Thread me = Thread.currentThread();
-        thread = me;
-        Scope.CURRENT.set(loopScope);
-        if (taskMode == TaskMode.FAST) {
-            Scope.carrierStarted(me, this);
-        }
+        Turn turn = enterTurn();
         try {
-            drainForClose();
+            if (graceNanos > 0) {
+                runUntil(tasks::isEmpty, System.nanoTime() + graceNanos);
+            }
+            List<LoopTasks.Entry> cancelled = tasks.cancelAll("event loop '" + name + "' is closing");
+            if (!runUntil(() -> tasks.isEmpty() && ready.isEmpty() && incoming.isEmpty(),
+                    System.nanoTime() + CLOSE_DRAIN_NANOS)) {
+                log.warn("event loop '{}' closed with {} task(s) that did not finish within {} ms of cancellation: {}",
+                        name, tasks.size(), TimeUnit.NANOSECONDS.toMillis(CLOSE_DRAIN_NANOS), tasks.snapshot());
+            }
+            for (LoopTasks.Entry e : cancelled) {
+                Throwable failure = e.takeFailure(); // failed instead of ending cancelled (asyncio.run reports these)
+                if (failure != null) {
+                    callExceptionHandler(new ExceptionContext("unhandled exception during shutdown of event loop '"
+                            + name + "' in " + e.name(), failure, e));
+                }
+            }
+            tasks.reportUnretrieved();
+            // Posts that raced close(): run what was accepted; a producer that sees CLOSED without
+            // its callback taken is refused (confirmAccepted).
+            Callback cb;
+            while ((cb = incoming.poll()) != null) {
+                ready.add(cb);
+            }
+            for (int n = ready.size(); n > 0; n--) {
+                run(ready.poll());
+            }
         } finally {
-            if (taskMode == TaskMode.FAST) {
-                Scope.carrierStopped(me);
-            }
-            Scope.CURRENT.remove();
-            if (prev != null) {
-                Scope.CURRENT.set(prev);
-            }
-            thread = null;
-            reportUnretrieved();
-            shutdownOwnedExecutor();
+            leaveTurn(turn);
+            state = State.CLOSED;
             try {
                 ioSelector.close();
             } catch (IOException e) {
@@ -792,82 +716,26 @@ final class SelectorEventLoop implements EventLoop {
             if (virtualClock != null) {
                 virtualClock.removeListener(clockListener);
             }
-            // Whatever is still in incoming after this point belongs to a racing producer that will see CLOSED.
-            Callback cb;
-            while ((cb = incoming.poll()) != null) {
-                ready.add(cb);
-            }
-            runReadyOnce();
-            state = State.CLOSED;
+            executor.close();
         }
     }
 
-    /** Runs accepted callbacks, cancels tasks and lets them finish, within a bound. */
-    private void drainForClose() {
-        long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
-        boolean cancelled = false;
-        while (true) {
-            Callback cb;
-            while ((cb = incoming.poll()) != null) {
-                ready.add(cb);
+    /** Runs iterations until {@code done}, or until {@code deadlineNanos} (System.nanoTime) passes; true if done. */
+    private boolean runUntil(BooleanSupplier done, long deadlineNanos) {
+        while (!done.getAsBoolean()) {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) {
+                return false;
             }
-            if (!tasks.isEmpty() && !cancelled) {
-                cancelled = true;
-                for (Task<?> t : new ArrayList<>(tasks)) {
-                    t.cancel("event loop '" + name + "' is closing");
-                }
-            }
-            if (ready.isEmpty() && tasks.isEmpty()) {
-                return;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                log.warn("event loop '{}' closed with {} task(s) that did not finish within {} ms of cancellation: {}",
-                        name, tasks.size(), TimeUnit.NANOSECONDS.toMillis(CLOSE_DRAIN_NANOS), tasks);
-                return;
-            }
-            if (ready.isEmpty()) {
-                // Tasks are finishing elsewhere (a worker thread, a timer): wait for their wake-up.
+            if (virtualClock != null && ready.isEmpty() && incoming.isEmpty()) {
                 TimerCallback next = timers.peek();
-                long wait = next == null ? TimeUnit.MILLISECONDS.toNanos(10) : Math.max(0, next.when - clock.nanoTime());
-                if (virtualClock != null && next != null) {
-                    virtualClock.advanceTo(next.when);
-                    wait = 0;
-                }
-                if (wait > 0) {
-                    wakeup.prepareToSleep(thread, null);
-                    if (incoming.isEmpty()) {
-                        LockSupport.parkNanos(this, Math.min(wait, TimeUnit.MILLISECONDS.toNanos(10)));
-                    }
-                    wakeup.awake();
-                }
-                long now = clock.nanoTime();
-                TimerCallback t;
-                while ((t = timers.peek()) != null && t.when - now <= 0) {
-                    ready.add(timers.poll());
+                if (next != null) {
+                    virtualClock.advanceTo(next.when); // nothing else can make a closing loop's time pass
                 }
             }
-            runReadyOnce();
+            runOnce(Math.min(left, CLOSE_POLL_NANOS));
         }
-    }
-
-    private void runReadyOnce() {
-        for (int n = ready.size(); n > 0; n--) {
-            run(ready.poll());
-        }
-    }
-
-    private synchronized void shutdownOwnedExecutor() {
-        if (ownedExecutor == null) {
-            return;
-        }
-        ownedExecutor.shutdown();
-        try {
-            if (!ownedExecutor.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.warn("default executor of event loop '{}' still had running work after 5 s; not waiting longer", name);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return true;
     }
 
     @Override

@@ -106,9 +106,7 @@ final class SocketOps {
 
     private static <T> LoopFuture<T> whenReady(EventLoop loop, SelectableChannel ch, boolean forWrite,
                                                LoopFuture<T> f, Attempt attempt) {
-        if (loop instanceof SelectorEventLoop sel) {
-            sel.checkConfined(forWrite ? "sockConnect/sockSendAll" : "sockAccept/sockRecv");
-        }
+        Loop.of(loop).checkConfined(forWrite ? "sockConnect/sockSendAll" : "sockAccept/sockRecv");
         try {
             if (ch.isBlocking()) {
                 ch.configureBlocking(false);
@@ -137,12 +135,12 @@ final class SocketOps {
         } else {
             loop.addReader(ch, onReady);
         }
-        f.addWaiter(reg);
+        f.addListener(reg);
         return f;
     }
 
     /** Removes the reader or writer once the future is done: inline on the loop, else posted to it. */
-    private static final class Registration extends LoopFuture.Waiter {
+    private static final class Registration implements LoopFuture.DoneListener {
         private final EventLoop loop;
         private final SelectableChannel channel;
         private final boolean forWrite;
@@ -155,7 +153,7 @@ final class SocketOps {
         }
 
         @Override
-        void fire(LoopFuture<?> future) {
+        public void futureDone(LoopFuture<?> future) {
             if (loop.inLoop()) {
                 remove();
                 return;

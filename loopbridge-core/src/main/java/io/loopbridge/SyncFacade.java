@@ -140,11 +140,9 @@ public final class SyncFacade {
             if (mh == null) {
                 return objectMethod(proxy, method, args, impl);
             }
-            Scope s = Scope.current();
-            if (s == null || s.task == null) {
-                // Refuse before the async call starts anything we could not wait for.
-                Awaiting.checkMayBlock("SyncFacade call " + method.getName(), s);
-            }
+            // Refuse before the async call starts anything we could not wait for.
+            String what = "SyncFacade call " + method.getName();
+            Waiting.enter(what);
             Object[] a = args == null ? new Object[0] : args;
             Object target = impl;
             CompletionStage<?> stage = (CompletionStage<?>) (Object) mh.invokeExact(target, a);
@@ -152,7 +150,7 @@ public final class SyncFacade {
                 throw new IllegalStateException("SyncFacade: " + impl.getClass().getSimpleName() + "." + method.getName()
                         + " returned null instead of a CompletionStage");
             }
-            return timeoutNanos < 0 ? Async.await(stage) : Awaiting.awaitWithTimeout(stage, timeoutNanos, true);
+            return timeoutNanos < 0 ? Waiting.await(stage, what) : Waiting.await(stage, timeoutNanos, true, what);
         }
     }
 

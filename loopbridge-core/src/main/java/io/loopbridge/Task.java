@@ -1,5 +1,8 @@
 package io.loopbridge;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -11,108 +14,128 @@ import java.util.concurrent.CompletionStage;
  * {@code Async.sleep}, {@code Async.checkpoint}, ...) no other task of the loop runs.
  * The loop holds a strong reference to every unfinished task.
  *
- * <p>Cancellation follows asyncio 3.11: {@link #cancel(String)} raises
+ * <p>Cancellation follows asyncio: {@link #cancel(String)} raises
  * {@link CancelledException} at the task's current or next suspension point (cancelling
  * the future it awaits, if any); {@link #cancelling()} counts pending requests and
  * {@link #uncancel()} withdraws one. A task cannot be completed from outside.
  *
  * <p>This class is thread-safe: {@code cancel} from another thread is forwarded to the loop.
- * A task's outcome is read as for any {@link LoopFuture}.
+ * A task's outcome is read as for any {@link LoopFuture}; {@link #cancelling()} and
+ * {@link #uncancel()} are confined to the task's loop.
  *
  * @param <T> the result type
  */
-public final class Task<T> extends LoopFuture<T> {
-
-    /**
-     * A block of a task's code that may cancel the task and then raise its own exception at the
-     * task's suspension point instead of {@link CancelledException}: an {@link Timeout} that
-     * expired ({@code TimeoutException}), a {@link TaskGroup} whose child failed (its
-     * {@code TaskGroupException}). Scopes nest: the task keeps them innermost last.
-     */
-    interface CancelScope {
-        /**
-         * The exception to raise for this scope's request, or null for {@link CancelledException}.
-         *
-         * @param otherRequests the task's requests that will still be pending once this scope and
-         *                      the scopes inside it have withdrawn theirs (asyncio's
-         *                      {@code uncancel()} result at the block's exit)
-         */
-        Throwable cancellationRaised(Task<?> task, int otherRequests);
-    }
-
-    /**
-     * One request to cancel this task (asyncio counts them in {@code cancelling()}): plain,
-     * from {@link #cancel}, or made by a scope of the task, which withdraws it when its block
-     * ends. Each request is raised once at a suspension point; {@link #deliveredAs} is what it
-     * was raised as, so a scope can tell its own exception from another's.
-     */
-    static final class CancelRequest {
-        final String message;
-        final CancelScope owner;
-        Throwable deliveredAs;
-
-        CancelRequest(String message, CancelScope owner) {
-            this.message = message;
-            this.owner = owner;
-        }
-    }
-
-    private static final boolean MDC_ACTIVE =
-            !(org.slf4j.MDC.getMDCAdapter() instanceof org.slf4j.helpers.NOPMDCAdapter);
+public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, LoopFuture.DoneListener {
 
     /** The given name, or null: then "Task-" + id, built only when asked for. */
     private final String name;
-    private final long id;
-    private final boolean fast;
+    private long id;
     private final Callable<T> body;
     /** The creator's SLF4J MDC, installed in the task's thread (null when empty or no MDC). */
-    private final java.util.Map<String, String> mdc;
-    final Scope scope;
+    private final Map<String, String> mdc;
+    private final TaskCarrier carrier;
+    /** The task's ContextVar values. */
+    private Context context;
     Thread thread;
-    int registryIndex = -1;
+    private int registryIndex = -1;
+    /** PORTABLE mode: the baton's state (null in FAST mode). */
+    TaskCarrier.Portable.Baton baton;
 
     // Loop turn only (the loop thread, or this task while it runs).
-    /** Pending cancellation requests, oldest first; null until the first. */
-    private java.util.ArrayList<CancelRequest> requests;
-    /** Open scopes of this task (timeouts, task groups), innermost last; null until the first. */
-    private java.util.ArrayList<CancelScope> scopes;
-    /** Open timeouts, checked at every suspension point so that a passed deadline is never missed. */
-    private int openTimeouts;
+    /** Requests and scopes; null until the first. */
+    private CancelRequests cancels;
     private CompletionStage<?> waitingOn;
     /** A request is pending that nothing this task waits on will raise: raise it at the next suspension point. */
-    volatile boolean mustCancel;
+    private volatile boolean mustCancel;
 
-    // PORTABLE carrier state.
-    volatile boolean baton;
-    volatile Thread batonReturn;
-    boolean started;
-    volatile boolean bodyDone;
-
-    Task(SelectorEventLoop loop, String name, long id, Callable<T> body, Context context) {
+    private Task(Loop loop, String name, Callable<T> body, Context context) {
         super(loop);
         this.name = name;
-        this.id = id;
-        this.fast = loop.taskMode() == TaskMode.FAST;
         this.body = body;
-        this.scope = new Scope(loop, this, context);
-        this.mdc = MDC_ACTIVE ? org.slf4j.MDC.getCopyOfContextMap() : null;
+        this.context = context;
+        this.mdc = Mdc.capture();
+        this.carrier = TaskCarrier.of(loop.taskMode());
+    }
+
+    /**
+     * Creates a task of {@code loop} running {@code body} with {@code context}'s ContextVar
+     * values; it starts on the loop's next iteration. Loop turn.
+     */
+    static <T> Task<T> start(Loop loop, String name, Callable<T> body, Context context) {
+        java.util.Objects.requireNonNull(body, "body");
+        loop.checkConfined("createTask");
+        if (loop.refusesTasks()) {
+            throw new IllegalStateException("cannot create a task on event loop '" + loop.name() + "': it is "
+                    + (loop.api().isClosed() ? "closed" : "closing"));
+        }
+        Task<T> t = new Task<>(loop, name, body, context);
+        t.id = loop.tasks().add(t);
+        t.carrier.start(t);
+        if (loop.closing()) {
+            t.cancel("event loop '" + loop.name() + "' is closing"); // created by a task's cleanup during close
+        }
+        return t;
     }
 
     /** The task running on this thread, if any. */
     public static Optional<Task<?>> current() {
-        Scope s = Scope.current();
-        return Optional.ofNullable(s == null ? null : s.task);
+        return Optional.ofNullable(currentOrNull());
     }
 
+    /** The task running on this thread, or null: the one way the library asks. */
     static Task<?> currentOrNull() {
-        Scope s = Scope.current();
-        return s == null ? null : s.task;
+        return (Task<?>) Scope.entry();
     }
 
     /** The task's name ("Task-N" unless given). */
+    @Override
     public String name() {
         return name != null ? name : "Task-" + id;
     }
+
+    // ---------------------------------------------------------------- as the loop sees it
+
+    @Override
+    public Thread thread() {
+        return thread;
+    }
+
+    @Override
+    public Context context() {
+        return context;
+    }
+
+    @Override
+    public void context(Context c) {
+        context = c;
+    }
+
+    @Override
+    public int registryIndex() {
+        return registryIndex;
+    }
+
+    @Override
+    public void registryIndex(int index) {
+        registryIndex = index;
+    }
+
+    @Override
+    public Throwable takeFailure() {
+        if (!isCompletedExceptionally()) {
+            return null;
+        }
+        markRetrieved();
+        return ((Failure) rawOutcome()).exception;
+    }
+
+    /** A future this task awaits is done: give the task its next step. */
+    @Override
+    public void futureDone(LoopFuture<?> future) {
+        carrier.resume(this);
+    }
+
+    // ---------------------------------------------------------------- completing
 
     /** Tasks complete only by running their body. */
     @Override
@@ -125,6 +148,20 @@ public final class Task<T> extends LoopFuture<T> {
     public boolean completeExceptionally(Throwable exception) {
         throw new UnsupportedOperationException("a Task completes when its body throws; it cannot be failed from outside: " + this);
     }
+
+    @Override
+    void onDone(Object o) {
+        if (o instanceof Failure f && !(o instanceof Cancelled) && !retrieved) {
+            // Reported if nobody reads it before the task is collected or its loop closes.
+            FailureWatch w = loop.tasks().watch(loop, this, toString(), f.exception);
+            watch = w;
+            if (retrieved) {
+                w.retrieved();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- cancellation
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
@@ -143,102 +180,70 @@ public final class Task<T> extends LoopFuture<T> {
             return false;
         }
         if (!loop.inLoop() && loop.loopThread() != null) {
-            loop.scheduleInternal(new Callback(() -> cancel(message), null));
+            loop.post(new Callback(() -> cancel(message), null));
             return true;
         }
-        request(new CancelRequest(message, null));
+        request(new CancelRequests.Request(message, null));
         return true;
     }
 
     /** Loop turn: {@code owner}, a scope of this task, requests its cancellation; null if the task is done. */
-    CancelRequest requestCancelBy(CancelScope owner) {
+    CancelRequests.Request requestCancelBy(CancelRequests.CancelScope owner) {
         if (isDone()) {
             return null;
         }
-        CancelRequest r = new CancelRequest(null, owner);
+        CancelRequests.Request r = new CancelRequests.Request(null, owner);
         request(r);
         return r;
     }
 
-    private void request(CancelRequest r) {
-        if (requests == null) {
-            requests = new java.util.ArrayList<>(2);
-        }
-        requests.add(r);
+    private void request(CancelRequests.Request r) {
+        cancels().add(r);
         CompletionStage<?> w = waitingOn;
         if (w != null && cancelStage(w, r.message)) {
-            // Its completion wakes us, and the request is raised then.
-            return;
+            return; // its completion wakes us, and the request is raised then
         }
         mustCancel = true;
         if (Thread.currentThread() != thread) {
-            loop.carrier().resume(this);
+            carrier.resume(this);
         }
+    }
+
+    private CancelRequests cancels() {
+        CancelRequests c = cancels;
+        if (c == null) {
+            c = new CancelRequests();
+            cancels = c;
+        }
+        return c;
     }
 
     /** Loop turn: a scope withdraws its request when its block ends (asyncio's uncancel in __aexit__). */
-    void withdraw(CancelRequest r) {
-        if (requests != null && requests.remove(r)) {
-            recomputeMustCancel();
+    void withdraw(CancelRequests.Request r) {
+        if (cancels != null) {
+            mustCancel = cancels.withdraw(r);
         }
     }
 
-    /**
-     * Loop turn: an exception raised for requests at a suspension point was superseded by a
-     * scope's own (a failed TaskGroup raises its failure instead): those requests are raised
-     * again at the next suspension point, as asyncio's re-cancel in TaskGroup.__aexit__ does.
-     */
+    /** Loop turn: what {@code superseded} was raised for is pending again (see {@link CancelRequests#redeliver}). */
     void redeliver(Throwable superseded) {
-        if (requests == null) {
-            return;
-        }
-        for (CancelRequest r : requests) {
-            if (r.deliveredAs == superseded) {
-                r.deliveredAs = null;
-                mustCancel = true;
-            }
+        if (cancels != null && cancels.redeliver(superseded)) {
+            mustCancel = true;
         }
     }
 
     /** Whether {@code e}, raised at a suspension point, is a cancellation of this task rather than a failure. */
     boolean isCancellation(Throwable e) {
-        if (e instanceof CancelledException) {
-            return true;
-        }
-        if (requests != null) {
-            for (CancelRequest r : requests) {
-                if (r.deliveredAs == e) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return e instanceof CancelledException || (cancels != null && cancels.raised(e));
     }
 
-    private void recomputeMustCancel() {
-        boolean pending = false;
-        for (CancelRequest r : requests) {
-            if (r.deliveredAs == null) {
-                pending = true;
-                break;
-            }
-        }
-        mustCancel = pending;
+    void enterScope(CancelRequests.CancelScope scope) {
+        cancels().enter(scope);
     }
 
-    void enterScope(CancelScope scope) {
-        if (scopes == null) {
-            scopes = new java.util.ArrayList<>(2);
-        }
-        scopes.add(scope);
-        if (scope instanceof Timeout) {
-            openTimeouts++;
-        }
-    }
-
-    void exitScope(CancelScope scope) {
-        if (scopes != null && scopes.remove(scope) && scope instanceof Timeout) {
-            openTimeouts--;
+    void exitScope(CancelRequests.CancelScope scope) {
+        if (cancels != null) {
+            cancels.exit(scope);
         }
     }
 
@@ -258,7 +263,7 @@ public final class Task<T> extends LoopFuture<T> {
 
     /** Number of pending cancellation requests (asyncio's Task.cancelling). Loop turn. */
     public int cancelling() {
-        return requests == null ? 0 : requests.size();
+        return cancels == null ? 0 : cancels.count();
     }
 
     /**
@@ -267,35 +272,25 @@ public final class Task<T> extends LoopFuture<T> {
      * Loop turn.
      */
     public int uncancel() {
-        if (requests == null || requests.isEmpty()) {
+        if (cancels == null) {
             return 0;
         }
-        int victim = requests.size() - 1;
-        for (int i = victim; i >= 0; i--) {
-            if (requests.get(i).owner == null) {
-                victim = i;
-                break;
-            }
-        }
-        requests.remove(victim);
-        recomputeMustCancel();
-        return requests.size();
+        int left = cancels.uncancel();
+        mustCancel = cancels.hasPending();
+        return left;
     }
 
     // ---------------------------------------------------------------- the body
 
     void runBody() {
-        if (!fast) {
-            Scope.CURRENT.set(scope); // FAST tasks are found through their carrier (Scope.current)
-        }
-        if (mdc != null && !mdc.isEmpty()) {
-            org.slf4j.MDC.setContextMap(mdc);
+        if (mdc != null) {
+            Mdc.install(mdc);
         }
         T value = null;
         Throwable failure = null;
         try {
             if (mustCancel) {
-                throw cancellation(null);
+                throw raisePending(null);
             }
             value = body.call();
         } catch (Throwable e) {
@@ -304,50 +299,31 @@ public final class Task<T> extends LoopFuture<T> {
         try {
             finish(value, failure);
         } finally {
-            bodyDone = true;
-            loop.carrier().finished(this);
+            carrier.finished(this);
         }
     }
 
     /**
      * The one place that decides a task's outcome when its body ends (asyncio's
      * {@code Task.__step}): a body that returns while a cancellation request is still pending
-     * ends cancelled; a CancelledException ends it cancelled; any other exception fails it,
-     * even with a request pending.
+     * ends cancelled; a CancelledException ends it cancelled (with that very exception); any
+     * other exception fails it, even with a request pending.
      */
     private void finish(T value, Throwable failure) {
-        loop.taskFinished(this);
+        loop.tasks().remove(this);
         if (failure == null && mustCancel) {
-            setOutcome(new Cancelled(pendingMessage()));
+            setOutcome(new Cancelled(cancels.pendingMessage()));
         } else if (failure == null) {
             super.complete(value);
         } else if (failure instanceof CancelledException ce) {
-            setOutcome(new Cancelled(ce.getMessage()));
+            setOutcome(new Cancelled(ce));
         } else {
             super.completeExceptionally(failure);
         }
-        requests = null;
-        scopes = null;
-    }
-
-    /** The message of the latest plain request not raised yet (asyncio's _cancel_message). */
-    private String pendingMessage() {
-        if (requests != null) {
-            for (int i = requests.size() - 1; i >= 0; i--) {
-                CancelRequest r = requests.get(i);
-                if (r.owner == null && r.deliveredAs == null) {
-                    return r.message;
-                }
-            }
-        }
-        return null;
+        cancels = null;
     }
 
     // ---------------------------------------------------------------- suspension points
-
-    private void park() {
-        loop.carrier().park(this);
-    }
 
     /** Awaits {@code stage} from this task's own thread. */
     @SuppressWarnings("unchecked")
@@ -358,67 +334,75 @@ public final class Task<T> extends LoopFuture<T> {
         if (stage instanceof LoopFuture<V> lf) {
             Object o = lf.rawOutcome();
             if (o != null) {
-                return (V) Awaiting.report(lf, o);
+                return (V) lf.report(o);
             }
             return awaitLoopFuture(lf);
         }
-        CompletableFuture<V> cf = Awaiting.asCompletableFuture(stage);
+        CompletableFuture<V> cf = Waiting.asCompletableFuture(stage);
         if (!cf.isDone()) {
             awaitForeign(cf);
         }
         if (cf.isCancelled()) {
-            throw raise(cancellation(null));
+            throw raisePending(null);
         }
-        return Awaiting.joinUnwrapped(cf);
+        return Waiting.joinUnwrapped(cf);
     }
 
     @SuppressWarnings("unchecked")
     private <V> V awaitLoopFuture(LoopFuture<V> lf) throws Exception {
         beforeSuspending(lf);
-        lf.addWaitingTask(this);
+        lf.addListener(this);
         waitingOn = lf;
         try {
             while (!lf.isDone() && !mustCancel) {
-                park();
+                carrier.park(this);
             }
         } finally {
             waitingOn = null;
         }
         if (mustCancel) {
-            lf.removeWaiter(this);
-            throw raise(cancellation(null));
+            lf.removeListener(this);
+            throw raisePending(null);
         }
         Object o = lf.rawOutcome();
         if (o instanceof Cancelled c) {
             lf.markRetrieved();
-            throw raise(cancellation(c.message));
+            if (cancels != null && cancels.hasPending()) {
+                throw raisePending(c.message); // we cancelled it: our request is raised
+            }
+            throw Exceptions.withAwaitSite(c.exception());
         }
-        return (V) Awaiting.report(lf, o);
+        return (V) lf.report(o);
     }
 
     private void awaitForeign(CompletableFuture<?> cf) throws Exception {
         beforeSuspending(cf);
-        cf.whenComplete((v, e) -> loop.carrier().resume(this));
+        cf.whenComplete((v, e) -> carrier.resume(this));
         waitingOn = cf;
         try {
             while (!cf.isDone() && !mustCancel) {
-                park();
+                carrier.park(this);
             }
         } finally {
             waitingOn = null;
         }
         if (mustCancel) {
-            throw raise(cancellation(null));
+            throw raisePending(null);
         }
     }
 
     /** Yields to the loop once (asyncio's {@code await sleep(0)}). */
     void checkpoint() throws Exception {
         beforeSuspending(null);
-        loop.carrier().yieldNow(this);
+        carrier.yieldNow(this);
         if (mustCancel) {
-            throw raise(cancellation(null));
+            throw raisePending(null);
         }
+    }
+
+    /** Raises a pending cancellation (or an overdue timeout) now, without suspending; loop turn. */
+    void checkCancelled() throws Exception {
+        beforeSuspending(null);
     }
 
     /**
@@ -429,103 +413,49 @@ public final class Task<T> extends LoopFuture<T> {
      * cancel ({@code awaited} null or already done) it is raised at once.
      */
     private void beforeSuspending(CompletionStage<?> awaited) throws Exception {
-        if (openTimeouts > 0) {
-            long now = loop.time();
-            for (int i = 0; i < scopes.size(); i++) {
-                if (scopes.get(i) instanceof Timeout t) {
-                    t.expireIfDue(now);
-                }
-            }
+        CancelRequests c = cancels;
+        if (c != null) {
+            c.expireDue(loop.time());
         }
         if (mustCancel) {
-            if (awaited != null && cancelStage(awaited, pendingMessage())) {
+            if (awaited != null && cancelStage(awaited, cancels.pendingMessage())) {
                 mustCancel = false;
                 return;
             }
-            throw raise(cancellation(null));
+            throw raisePending(null);
         }
     }
 
-    /** Raises a pending cancellation (or an overdue timeout) now, without suspending; loop turn. */
-    void checkCancelled() throws Exception {
-        beforeSuspending(null);
-    }
-
-    private static Exception raise(Throwable t) {
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return (Exception) t;
-    }
-
-    /**
-     * Raises pending requests, now, at a suspension point; {@code futureMessage} is the message
-     * of the awaited future's cancellation, if that is what woke the task. A plain request wins
-     * and raises {@link CancelledException} for all pending ones. Otherwise the innermost scope
-     * with a pending request decides what its request raises, and the other scopes' requests
-     * stay pending for the next suspension point, one at a time, innermost first.
-     */
-    Throwable cancellation(String futureMessage) {
-        mustCancel = false;
-        CancelRequest plain = null;
-        CancelRequest innermost = null;
-        int innermostDepth = -2;
-        int pending = 0;
-        if (requests != null) {
-            for (CancelRequest r : requests) {
-                if (r.deliveredAs != null) {
-                    continue;
-                }
-                pending++;
-                if (r.owner == null) {
-                    plain = r;
-                } else {
-                    int d = scopes == null ? -1 : scopes.indexOf(r.owner);
-                    if (d > innermostDepth) {
-                        innermostDepth = d;
-                        innermost = r;
-                    }
-                }
-            }
-        }
-        if (pending == 0) {
-            // The awaited future was cancelled by someone else: no request of ours is raised.
-            return new CancelledException(futureMessage);
-        }
-        if (plain != null) {
-            CancelledException e = new CancelledException(plain.message != null ? plain.message : futureMessage);
-            for (CancelRequest r : requests) {
-                if (r.deliveredAs == null) {
-                    r.deliveredAs = e;
-                }
-            }
-            return e;
-        }
-        int others = 0;
-        for (CancelRequest r : requests) {
-            if (r == innermost) {
-                continue;
-            }
-            if (r.owner != null) {
-                int d = scopes == null ? -1 : scopes.indexOf(r.owner);
-                if (d > innermostDepth || r.deliveredAs == null) {
-                    continue; // withdrawn before this scope's block ends, or raised on its own later
-                }
-            }
-            others++;
-        }
-        Throwable e = innermost.owner.cancellationRaised(this, others);
-        if (e == null) {
-            e = new CancelledException(futureMessage);
-        }
-        innermost.deliveredAs = e;
-        if (pending > 1) {
-            mustCancel = true;
-        }
-        return e;
+    /** Raises pending requests now (see {@link CancelRequests#raise}); an Error is thrown bare. */
+    private Exception raisePending(String futureMessage) {
+        CancelRequests.Raised r = cancels == null
+                ? new CancelRequests.Raised(new CancelledException(futureMessage), false)
+                : cancels.raise(futureMessage);
+        mustCancel = r.morePending();
+        return Exceptions.rethrow(r.exception());
     }
 
     // ---------------------------------------------------------------- diagnostics
+
+    /**
+     * Where the task's code is suspended now, innermost first, without the library's and the
+     * JDK's own frames (asyncio's {@code Task.get_stack}): empty when the task is done, has not
+     * started, or is the caller. Any thread.
+     */
+    public List<StackTraceElement> stack() {
+        Thread t = thread;
+        List<StackTraceElement> out = new ArrayList<>();
+        if (isDone() || t == null || t == Thread.currentThread() || !t.isAlive()) {
+            return out;
+        }
+        for (StackTraceElement e : t.getStackTrace()) {
+            String c = e.getClassName();
+            if (!c.startsWith("java.") && !c.startsWith("jdk.") && !isLibraryFrame(c)) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
 
     @Override
     public String toString() {
@@ -536,9 +466,9 @@ public final class Task<T> extends LoopFuture<T> {
             sb.append("pending start");
         } else {
             sb.append("running");
-            StackTraceElement where = suspendedAt();
-            if (where != null) {
-                sb.append(", suspended at ").append(where);
+            List<StackTraceElement> where = stack();
+            if (!where.isEmpty()) {
+                sb.append(", suspended at ").append(where.get(0));
             }
         }
         return sb.append(']').toString();
@@ -547,18 +477,5 @@ public final class Task<T> extends LoopFuture<T> {
     private static boolean isLibraryFrame(String className) {
         // The library's own frames; user code (and this project's tests) may share the package.
         return className.startsWith("io.loopbridge.") && !className.matches(".*Tests?(\\$.*)?$");
-    }
-
-    private StackTraceElement suspendedAt() {
-        if (thread == Thread.currentThread()) {
-            return null;
-        }
-        for (StackTraceElement e : thread.getStackTrace()) {
-            String c = e.getClassName();
-            if (!c.startsWith("java.") && !c.startsWith("jdk.") && !isLibraryFrame(c)) {
-                return e;
-            }
-        }
-        return null;
     }
 }

@@ -1,18 +1,20 @@
 package io.loopbridge;
 
 import io.loopbridge.internal.VirtualThreads;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * How a task's virtual thread gets the loop's turn: started, parked at a suspension point,
- * resumed from any thread. The two implementations are the two {@link TaskMode}s.
- * Spurious resumes are allowed: every suspension point re-checks its own condition.
+ * How a task's virtual thread gets its loop's turn: started, parked at a suspension point,
+ * resumed from any thread. The two implementations are the two {@link TaskMode}s; both are
+ * stateless singletons (a task's own state is in the task). Spurious resumes are allowed:
+ * every suspension point re-checks its own condition. Thread-safe.
  */
 abstract sealed class TaskCarrier {
-    final SelectorEventLoop loop;
 
-    TaskCarrier(SelectorEventLoop loop) {
-        this.loop = loop;
+    static TaskCarrier of(TaskMode mode) {
+        return mode == TaskMode.FAST ? Fast.INSTANCE : Portable.INSTANCE;
     }
 
     /** Loop turn: create the task's thread and schedule its first step. */
@@ -33,32 +35,25 @@ abstract sealed class TaskCarrier {
     /**
      * FAST: the task is a virtual thread whose scheduler is the loop, so parking is the JDK's
      * own {@link LockSupport#park} and resuming is {@link LockSupport#unpark}: the JDK then
-     * hands the continuation to {@link SelectorEventLoop#scheduleTaskStep}.
+     * hands the continuation to the loop as a task step.
      */
     static final class Fast extends TaskCarrier {
-
-        Fast(SelectorEventLoop loop) {
-            super(loop);
-            if (!VirtualThreads.customSchedulerAvailable()) {
-                throw new IllegalStateException("TaskMode.FAST needs --add-opens java.base/java.lang=ALL-UNNAMED "
-                        + "(or =io.loopbridge on the module path): " + VirtualThreads.unavailableReason());
-            }
-        }
+        static final Fast INSTANCE = new Fast();
 
         @Override
         void start(Task<?> t) {
             // One scheduler per task, so the loop knows which task each continuation step runs
-            // (Scope.current() relies on it instead of a ThreadLocal in the task's thread).
+            // (Scope relies on it instead of a ThreadLocal in the task's thread).
             TaskThread tt = new TaskThread(t);
             t.thread = VirtualThreads.builder(tt).unstarted(tt);
-            if (loop.debug()) {
+            if (t.loop.debug()) {
                 t.thread.setName(t.name()); // readable logs; a name per task costs too much otherwise
             }
             t.thread.start();
         }
 
         /** The task thread's body and its scheduler in one object (one per task, so kept small). */
-        private record TaskThread(Task<?> task) implements Runnable, java.util.concurrent.Executor {
+        private record TaskThread(Task<?> task) implements Runnable, Executor {
             @Override
             public void run() {
                 task.runBody();
@@ -66,7 +61,7 @@ abstract sealed class TaskCarrier {
 
             @Override
             public void execute(Runnable step) {
-                task.loop.scheduleTaskStep(task, step);
+                task.loop.scheduleStep(task, step);
             }
         }
 
@@ -99,18 +94,25 @@ abstract sealed class TaskCarrier {
      * (at its next suspension point or at its end), so still exactly one task runs at a time.
      */
     static final class Portable extends TaskCarrier {
+        static final Portable INSTANCE = new Portable();
+        private static final ThreadFactory THREADS = VirtualThreads.defaultSchedulerFactory("task-");
 
-        private static final java.util.concurrent.ThreadFactory THREADS =
-                io.loopbridge.internal.VirtualThreads.defaultSchedulerFactory("task-");
-
-        Portable(SelectorEventLoop loop) {
-            super(loop);
+        /** One task's baton: who holds it, and whom to hand it back to. */
+        static final class Baton {
+            volatile boolean held;
+            volatile Thread returnTo;
+            boolean started;
+            volatile boolean bodyDone;
         }
 
         @Override
         void start(Task<?> t) {
-            t.thread = THREADS.newThread(t::runBody);
-            if (loop.debug()) {
+            t.baton = new Baton();
+            t.thread = THREADS.newThread(() -> {
+                Scope.bindTaskThread(t.loop);
+                t.runBody();
+            });
+            if (t.loop.debug()) {
                 t.thread.setName(t.name());
             }
             resume(t);
@@ -118,34 +120,35 @@ abstract sealed class TaskCarrier {
 
         /** Loop turn: run the task until it gives the baton back. */
         private void step(Task<?> t) {
-            if (t.bodyDone) {
+            Baton b = t.baton;
+            if (b.bodyDone) {
                 return;
             }
-            Thread me = Thread.currentThread();
-            t.batonReturn = me;
-            t.baton = true;
-            if (!t.started) {
-                t.started = true;
+            b.returnTo = Thread.currentThread();
+            b.held = true;
+            if (!b.started) {
+                b.started = true;
                 t.thread.start();
             } else {
                 LockSupport.unpark(t.thread);
             }
-            while (t.baton) {
+            while (b.held) {
                 LockSupport.park(t);
             }
         }
 
         @Override
         void park(Task<?> t) {
-            handBack(t);
-            while (!t.baton) {
+            Baton b = t.baton;
+            handBack(b);
+            while (!b.held) {
                 LockSupport.park(t);
             }
         }
 
         @Override
         void resume(Task<?> t) {
-            loop.scheduleTaskStep(t, () -> step(t));
+            t.loop.scheduleStep(t, () -> step(t));
         }
 
         @Override
@@ -156,15 +159,17 @@ abstract sealed class TaskCarrier {
 
         @Override
         void finished(Task<?> t) {
-            Thread waiter = t.batonReturn;
-            t.batonReturn = null; // a finished task must not keep the loop thread reachable
-            t.baton = false;
+            Baton b = t.baton;
+            b.bodyDone = true;
+            Thread waiter = b.returnTo;
+            b.returnTo = null; // a finished task must not keep the loop thread reachable
+            b.held = false;
             LockSupport.unpark(waiter);
         }
 
-        private static void handBack(Task<?> t) {
-            Thread waiter = t.batonReturn;
-            t.baton = false;
+        private static void handBack(Baton b) {
+            Thread waiter = b.returnTo;
+            b.held = false;
             LockSupport.unpark(waiter);
         }
     }

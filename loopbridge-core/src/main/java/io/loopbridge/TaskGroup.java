@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
  * <p>Confined to the task that opened it (spawn and close from that task, or from its
  * children's loop).
  */
-public final class TaskGroup implements AutoCloseable, Task.CancelScope {
+public final class TaskGroup implements AutoCloseable {
     /** A body given the group to spawn into. */
     @FunctionalInterface
     public interface Body<T> {
@@ -37,7 +37,7 @@ public final class TaskGroup implements AutoCloseable, Task.CancelScope {
     private enum State { OPEN, CLOSING, CLOSED }
 
     private final Task<?> parent;
-    private final SelectorEventLoop loop;
+    private final Loop loop;
     /** The parent's pending cancellation requests when the group opened; more at close() means it is being cancelled. */
     private final int cancellingAtOpen;
     private final ArrayList<Task<?>> children = new ArrayList<>();
@@ -50,14 +50,16 @@ public final class TaskGroup implements AutoCloseable, Task.CancelScope {
     private Error fatal;
     private boolean parentCancelRequested;
     /** The group's request on its parent, from the first child failure until the group closes. */
-    private Task.CancelRequest parentRequest;
+    private CancelRequests.Request parentRequest;
+    /** How the parent task sees this group: its request is raised as the group's failure (an Error bare). */
+    private final CancelRequests.CancelScope scope = otherRequests -> fatal != null ? fatal : failure;
     private LoopFuture<Void> allDone;
 
     private TaskGroup(Task<?> parent) {
         this.parent = parent;
         this.loop = parent.loop;
         this.cancellingAtOpen = parent.cancelling();
-        parent.enterScope(this);
+        parent.enterScope(scope);
     }
 
     /** Opens a group owned by the current task. */
@@ -106,15 +108,10 @@ public final class TaskGroup implements AutoCloseable, Task.CancelScope {
             throw new IllegalStateException("cannot spawn into this TaskGroup: it is "
                     + (state == State.CLOSED ? "closed" : "shutting down because a task failed or it was cancelled"));
         }
-        Task<T> t = loop.createTask(name, body);
+        Task<T> t = Task.start(loop, name, body, Scope.context());
         children.add(t);
         pending++;
-        t.addWaiter(new LoopFuture.Waiter() {
-            @Override
-            void fire(LoopFuture<?> f) {
-                childDone(t);
-            }
-        });
+        t.addListener(f -> childDone(t));
         return t;
     }
 
@@ -128,7 +125,7 @@ public final class TaskGroup implements AutoCloseable, Task.CancelScope {
             abort();
             if (state == State.OPEN && !parentCancelRequested) {
                 parentCancelRequested = true;
-                parentRequest = parent.requestCancelBy(this);
+                parentRequest = parent.requestCancelBy(scope);
             }
         }
         if (pending == 0 && allDone != null) {
@@ -162,12 +159,6 @@ public final class TaskGroup implements AutoCloseable, Task.CancelScope {
         }
     }
 
-    /** The group's request is raised as its failure (an Error bare); withdrawn when the group closes. */
-    @Override
-    public Throwable cancellationRaised(Task<?> task, int otherRequests) {
-        return fatal != null ? fatal : failure;
-    }
-
     /**
      * Waits for every child; throws the group's {@link TaskGroupException} if any failed (and
      * it was not already raised in the body), a child's {@link Error} bare, or the outer
@@ -190,7 +181,7 @@ public final class TaskGroup implements AutoCloseable, Task.CancelScope {
         ArrayList<Throwable> later = null;
         boolean ownRaisedHere = false;
         while (pending > 0) {
-            allDone = loop.createFuture();
+            allDone = new LoopFuture<>(loop);
             try {
                 parent.await(allDone);
             } catch (Exception | Error e) {
@@ -211,14 +202,14 @@ public final class TaskGroup implements AutoCloseable, Task.CancelScope {
         }
         allDone = null;
         state = State.CLOSED;
-        parent.exitScope(this);
+        parent.exitScope(scope);
         if (later != null) {
             later.forEach(parent::redeliver);
         }
         Throwable mine = fatal != null ? fatal : failure;
         // What the group's request was raised as in the body: its own failure, or a cancellation that
         // came together with it (an outside cancel wins the suspension point, as in asyncio).
-        Throwable raised = parentRequest != null ? parentRequest.deliveredAs : null;
+        Throwable raised = parentRequest != null ? parentRequest.raisedAs : null;
         boolean seenByBody = mine != null && raised == mine && !ownRaisedHere && !bodyFailed;
         if (parentRequest != null) {
             parent.withdraw(parentRequest);
@@ -233,10 +224,10 @@ public final class TaskGroup implements AutoCloseable, Task.CancelScope {
             if (raised != null && raised != mine) {
                 parent.redeliver(raised);
             }
-            throw Awaiting.rethrow(mine);
+            throw Exceptions.rethrow(mine);
         }
         if (outer != null) {
-            throw Awaiting.rethrow(outer);
+            throw Exceptions.rethrow(outer);
         }
     }
 }

@@ -1,12 +1,10 @@
 package io.loopbridge;
 
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
-import org.slf4j.MDC;
 
 /**
  * Bridges between a loop and other threads (asyncio's threads.py and
@@ -30,6 +28,10 @@ public final class Threads {
         WAIT
     }
 
+    /** Each loop's default limit on concurrent blocking work ({@code EventLoop.Builder.defaultThreadLimit}). */
+    private static final LoopLocal<CapacityLimiter> DEFAULT_LIMITER =
+            new LoopLocal<>(loop -> new CapacityLimiter(loop.defaultThreadLimit()));
+
     private Threads() {
     }
 
@@ -51,14 +53,13 @@ public final class Threads {
     /**
      * As {@link #toThread(Callable)}, with a limiter (null: the loop's default) and a
      * cancellation policy. Whatever the policy, the permit is released only when the work has
-     * really finished.
+     * really finished. A task that is already cancelled does not start the work.
      */
     public static <T> T toThread(Callable<T> work, CapacityLimiter limiter, CancelPolicy policy) throws Exception {
         Objects.requireNonNull(work, "work");
         Objects.requireNonNull(policy, "policy");
-        Scope s = Scope.current();
-        if (s == null || s.task == null) {
-            Awaiting.checkMayBlock("Threads.toThread", s);
+        Task<?> task = Waiting.enter("Threads.toThread");
+        if (task == null) {
             if (limiter == null) {
                 return work.call();
             }
@@ -69,13 +70,14 @@ public final class Threads {
                 limiter.release();
             }
         }
-        SelectorEventLoop loop = s.loop;
-        CapacityLimiter lim = limiter != null ? limiter : loop.defaultLimiter();
-        s.task.checkCancelled(); // a task already cancelled does not start the work
+        Loop loop = task.loop;
+        CapacityLimiter lim = limiter != null ? limiter : DEFAULT_LIMITER.get(loop);
+        task.checkCancelled();
         lim.acquire();
-        LoopFuture<T> f = loop.createFuture();
+        LoopFuture<T> f = new LoopFuture<>(loop);
         AtomicReference<Thread> worker = policy == CancelPolicy.INTERRUPT ? new AtomicReference<>() : null;
-        Runnable job = carryContext(s.context, () -> {
+        CarriedContext carried = CarriedContext.capture();
+        Runnable job = () -> carried.run(() -> {
             if (worker != null) {
                 worker.set(Thread.currentThread());
             }
@@ -99,7 +101,7 @@ public final class Threads {
         }
         try {
             // WAIT: a cancellation must not cancel f (the work's outcome), only the wait for it.
-            return s.task.await(policy == CancelPolicy.WAIT ? Async.shield(f) : f);
+            return task.await(policy == CancelPolicy.WAIT ? Async.shield(f) : f);
         } catch (CancelledException | java.util.concurrent.TimeoutException e) {
             if (worker != null) {
                 Thread w = worker.get();
@@ -108,7 +110,7 @@ public final class Threads {
                 }
             }
             if (policy == CancelPolicy.WAIT) {
-                awaitUncancellably(s.task, f);
+                awaitUncancellably(task, f);
             }
             throw e;
         }
@@ -128,18 +130,41 @@ public final class Threads {
     /** Runs {@code work} on {@code executor} (e.g. a ForkJoinPool for CPU-bound work) and awaits it. */
     public static <T> T runInExecutor(Executor executor, Callable<T> work) throws Exception {
         Objects.requireNonNull(executor, "executor");
-        Scope s = Scope.current();
-        if (s == null || s.task == null) {
-            Awaiting.checkMayBlock("Threads.runInExecutor", s);
-            return Awaiting.block(CompletableFuture.supplyAsync(() -> {
+        Objects.requireNonNull(work, "work");
+        Task<?> task = Waiting.enter("Threads.runInExecutor");
+        if (task == null) {
+            CarriedContext carried = CarriedContext.capture();
+            CompletableFuture<T> cf = new CompletableFuture<>();
+            executor.execute(() -> {
                 try {
-                    return work.call();
-                } catch (Exception e) {
-                    throw new java.util.concurrent.CompletionException(e);
+                    cf.complete(carried.call(work));
+                } catch (Throwable e) {
+                    cf.completeExceptionally(e);
                 }
-            }, executor), -1);
+            });
+            return Async.await(cf);
         }
-        return s.task.await(s.loop.runInExecutor(executor, work));
+        return task.await(runOn(task.loop, executor, work));
+    }
+
+    /**
+     * {@link EventLoop#runInExecutor}: runs {@code work} on {@code executor} (the loop's default
+     * when null) with the caller's context, and returns a future of {@code loop} for its result.
+     */
+    static <T> LoopFuture<T> runOn(Loop loop, Executor executor, Callable<T> work) {
+        Objects.requireNonNull(work, "work");
+        Executor ex = executor != null ? executor : loop.defaultExecutor();
+        LoopFuture<T> f = new LoopFuture<>(loop);
+        CarriedContext carried = CarriedContext.capture();
+        ex.execute(() -> {
+            try {
+                T v = carried.call(work);
+                loop.post(new Callback(() -> f.complete(v), null));
+            } catch (Throwable e) {
+                loop.post(new Callback(() -> f.completeExceptionally(e), null));
+            }
+        });
+        return f;
     }
 
     /**
@@ -164,7 +189,9 @@ public final class Threads {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(loop, "loop");
         ThreadsafeFuture<T> out = new ThreadsafeFuture<>(loop);
-        Runnable start = carryMdc(() -> {
+        // The caller's MDC goes into the task (its ContextVar values travel with the callback).
+        CarriedContext carried = CarriedContext.capture();
+        loop.callSoonThreadsafe(carried.wrap(() -> {
             Task<T> task;
             try {
                 task = loop.createTask(name, body);
@@ -174,54 +201,7 @@ public final class Threads {
                 return;
             }
             out.start(task);
-        });
-        loop.callSoonThreadsafe(start);
+        }));
         return out;
-    }
-
-    /** Wraps {@code r} to run with {@code ctx} and the caller's MDC on whatever thread runs it. */
-    static Runnable carryContext(Context ctx, Runnable r) {
-        Map<String, String> mdc = MDC.getCopyOfContextMap();
-        return () -> {
-            Scope prev = Scope.current();
-            Scope.CURRENT.set(new Scope(null, null, ctx));
-            Map<String, String> prevMdc = MDC.getCopyOfContextMap();
-            setMdc(mdc);
-            try {
-                r.run();
-            } finally {
-                setMdc(prevMdc);
-                if (prev == null) {
-                    Scope.CURRENT.remove();
-                } else {
-                    Scope.CURRENT.set(prev);
-                }
-            }
-        };
-    }
-
-    /** Wraps {@code r} to run with the caller's MDC (ContextVars travel with loop callbacks already). */
-    static Runnable carryMdc(Runnable r) {
-        Map<String, String> mdc = MDC.getCopyOfContextMap();
-        if (mdc == null || mdc.isEmpty()) {
-            return r;
-        }
-        return () -> {
-            Map<String, String> prev = MDC.getCopyOfContextMap();
-            setMdc(mdc);
-            try {
-                r.run();
-            } finally {
-                setMdc(prev);
-            }
-        };
-    }
-
-    private static void setMdc(Map<String, String> mdc) {
-        if (mdc == null) {
-            MDC.clear();
-        } else {
-            MDC.setContextMap(mdc);
-        }
     }
 }

@@ -20,27 +20,24 @@ final class ThreadsafeFuture<T> extends CompletableFuture<T> {
     }
 
     /** On the loop: the task exists now. */
+    @SuppressWarnings("unchecked")
     void start(Task<T> t) {
         task = t;
         if (cancelRequested) {
             t.cancel("cancelled through the future of runCoroutineThreadsafe");
         }
-        t.addWaiter(new LoopFuture.Waiter() {
-            @Override
-            @SuppressWarnings("unchecked")
-            void fire(LoopFuture<?> f) {
-                f.markRetrieved();
-                Object o = f.rawOutcome();
-                if (o instanceof LoopFuture.Cancelled c) {
-                    ThreadsafeFuture.super.completeExceptionally(new CancelledException(c.message));
-                } else if (o instanceof LoopFuture.Failure fail) {
-                    ThreadsafeFuture.super.completeExceptionally(fail.exception);
-                } else {
-                    try {
-                        ThreadsafeFuture.super.complete((T) f.reportOutcome(o));
-                    } catch (Exception e) {
-                        ThreadsafeFuture.super.completeExceptionally(e);
-                    }
+        t.addListener(f -> {
+            f.markRetrieved();
+            Object o = f.rawOutcome();
+            if (o instanceof LoopFuture.Cancelled c) {
+                super.completeExceptionally(c.exception());
+            } else if (o instanceof LoopFuture.Failure fail) {
+                super.completeExceptionally(fail.exception);
+            } else {
+                try {
+                    super.complete((T) f.reportOutcome(o));
+                } catch (Exception e) {
+                    super.completeExceptionally(e);
                 }
             }
         });
@@ -67,24 +64,21 @@ final class ThreadsafeFuture<T> extends CompletableFuture<T> {
 
     @Override
     public T get() throws InterruptedException, ExecutionException {
-        // Checked even when done: a call that is refused only sometimes is worse than one always refused.
         awaitByTheRule("get()");
         return super.get();
     }
 
     @Override
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-        Scope s = Scope.current();
-        Awaiting.checkMayBlock("Future.get of runCoroutineThreadsafe", s);
-        if (!isDone()) {
-            if (s != null && s.task != null) {
-                try {
-                    Awaiting.awaitWithTimeout(this, unit.toNanos(timeout), false);
-                } catch (TimeoutException | InterruptedException e) {
-                    throw e;
-                } catch (Exception ignored) {
-                    // The outcome is reported by super.get below.
-                }
+        String what = "Future.get of runCoroutineThreadsafe";
+        Task<?> task = Waiting.enter(what);
+        if (task != null && !isDone()) {
+            try {
+                Waiting.await(this, unit.toNanos(timeout), false, what);
+            } catch (TimeoutException | InterruptedException e) {
+                throw e;
+            } catch (Exception ignored) {
+                // The outcome is reported by super.get below.
             }
         }
         return super.get(timeout, unit);
@@ -102,11 +96,11 @@ final class ThreadsafeFuture<T> extends CompletableFuture<T> {
     }
 
     private void awaitByTheRule(String what) throws InterruptedException {
-        Scope s = Scope.current();
-        Awaiting.checkMayBlock("Future." + what + " of runCoroutineThreadsafe", s);
-        if (s != null && s.task != null && !isDone()) {
+        // Checked even when done: a call that is refused only sometimes is worse than one always refused.
+        Task<?> task = Waiting.enter("Future." + what + " of runCoroutineThreadsafe");
+        if (task != null && !isDone()) {
             try {
-                s.task.await(this);
+                task.await(this);
             } catch (InterruptedException | CancelledException e) {
                 throw e;
             } catch (Exception ignored) {

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Confined to its task: create, reschedule and close it from the task it guards.
  */
-public final class Timeout implements AutoCloseable, Task.CancelScope {
+public final class Timeout implements AutoCloseable {
     private enum State {
         ACTIVE("active"), EXPIRING("expiring"), EXPIRED("expired"), FINISHED("finished");
 
@@ -43,20 +43,40 @@ public final class Timeout implements AutoCloseable, Task.CancelScope {
     }
 
     private final Task<?> task;
-    private final SelectorEventLoop loop;
+    private final Loop loop;
     /** The task's pending cancellation requests when the block was entered. */
     private final int cancellingAtEnter;
     private State state = State.ACTIVE;
     private long deadline;
     private TimerHandle timer;
     /** This timeout's request on the task, from expiry until the block ends. */
-    private Task.CancelRequest request;
+    private CancelRequests.Request request;
+    /** How the task sees this block (kept off the public API). */
+    private final CancelRequests.CancelScope scope = new CancelRequests.CancelScope() {
+        @Override
+        public Throwable cancellationRaised(int otherRequests) {
+            // asyncio's rule: the timeout is the cause only if no other request came after the block was entered.
+            return otherRequests <= cancellingAtEnter ? CancelRequests.timeout() : null;
+        }
+
+        @Override
+        public boolean hasDeadline() {
+            return true;
+        }
+
+        @Override
+        public void expireIfDue(long now) {
+            if (state == State.ACTIVE && deadline - now <= 0) {
+                expire();
+            }
+        }
+    };
 
     private Timeout(Task<?> task, long deadline) {
         this.task = task;
         this.loop = task.loop;
         this.cancellingAtEnter = task.cancelling();
-        task.enterScope(this);
+        task.enterScope(scope);
         reschedule0(deadline);
     }
 
@@ -82,7 +102,7 @@ public final class Timeout implements AutoCloseable, Task.CancelScope {
         return t;
     }
 
-    private static long deadlineAfter(SelectorEventLoop loop, Duration d) {
+    private static long deadlineAfter(Loop loop, Duration d) {
         long now = loop.time();
         long nanos;
         try {
@@ -137,13 +157,6 @@ public final class Timeout implements AutoCloseable, Task.CancelScope {
         return state == State.EXPIRING || state == State.EXPIRED;
     }
 
-    /** Called by the task at a suspension point: expires now if the deadline has passed. */
-    void expireIfDue(long now) {
-        if (state == State.ACTIVE && deadline - now <= 0) {
-            expire();
-        }
-    }
-
     private void expire() {
         if (state != State.ACTIVE) {
             return;
@@ -153,16 +166,7 @@ public final class Timeout implements AutoCloseable, Task.CancelScope {
             timer.cancel();
             timer = null;
         }
-        request = task.requestCancelBy(this);
-    }
-
-    @Override
-    public Throwable cancellationRaised(Task<?> t, int otherRequests) {
-        // asyncio's rule: the timeout is the cause only if no other request came after the block was entered.
-        if (otherRequests <= cancellingAtEnter) {
-            return new TimeoutException("timed out: the deadline of this Async.timeout block passed");
-        }
-        return null;
+        request = task.requestCancelBy(scope);
     }
 
     /** Ends the block: cancels the timer and withdraws this timeout's cancellation request, raised or not. */
@@ -175,7 +179,7 @@ public final class Timeout implements AutoCloseable, Task.CancelScope {
             timer.cancel();
             timer = null;
         }
-        task.exitScope(this);
+        task.exitScope(scope);
         if (request != null) {
             task.withdraw(request);
             request = null;

@@ -36,7 +36,7 @@ class MisuseMatrixTest {
     @BeforeEach
     void setUp() {
         // Load the detectors (and the frameworks' classes they touch) before anything is timed.
-        Awaiting.checkMayBlock("warm-up");
+        Async.checkMayBlock("warm-up");
         et = new EventThread("matrix-target").start();
         greeter = SyncFacade.of(Greeter.class, new AsyncGreeter());
     }

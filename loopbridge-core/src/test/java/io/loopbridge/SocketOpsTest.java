@@ -24,7 +24,7 @@ class SocketOpsTest {
     }
 
     static int registered() {
-        return ((SelectorEventLoop) EventLoop.current()).registeredChannelCount();
+        return EventLoop.current().stats().channels();
     }
 
     /** A connected pair: [client, server side]. */

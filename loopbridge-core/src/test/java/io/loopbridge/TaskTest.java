@@ -66,7 +66,7 @@ class TaskTest {
                     return null;
                 }));
             }
-            loop.runUntilComplete(Async.gatherSettledOn(loop, all));
+            loop.runUntilComplete(Async.gatherSettled(all));
             assertThat(interleavings[0]).isZero();
             assertThat(shared[0]).isEqualTo(tasks * steps * 20);
         }

@@ -1,0 +1,108 @@
+package io.loopbridge;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The tasks of one loop that have not finished (the loop's strong references: no task
+ * vanishes while it waits), and the failures nobody has read yet — asyncio's
+ * {@code all_tasks()} and "Task exception was never retrieved". Confined to its loop's turn,
+ * except the failure watch, which the garbage collector's cleaner also reaches.
+ */
+final class LoopTasks {
+
+    /** A task as its loop sees it: something that runs steps on a thread, can be cancelled, carries ContextVar values. */
+    interface Entry {
+        String name();
+
+        /** The thread running the task's body (null before it starts). */
+        Thread thread();
+
+        /** Requests cancellation; false if already done. */
+        boolean cancel(String message);
+
+        /** The exception the finished task failed with (now counted as seen), or null. */
+        Throwable takeFailure();
+
+        /** The task's ContextVar values. */
+        Context context();
+
+        void context(Context context);
+
+        /** Position in the registry (swap-remove), -1 when not registered. */
+        int registryIndex();
+
+        void registryIndex(int index);
+    }
+
+    private final ArrayList<Entry> entries = new ArrayList<>();
+    private final Set<FailureWatch> unretrieved = ConcurrentHashMap.newKeySet();
+    private long ids;
+
+    /** Registers a new task; returns its number (for its default name). */
+    long add(Entry e) {
+        entries.add(e);
+        e.registryIndex(entries.size() - 1);
+        return ++ids;
+    }
+
+    /** Drops a finished task (swap-remove, O(1)). */
+    void remove(Entry e) {
+        int i = e.registryIndex();
+        if (i < 0) {
+            return;
+        }
+        Entry last = entries.remove(entries.size() - 1);
+        if (last != e) {
+            entries.set(i, last);
+            last.registryIndex(i);
+        }
+        e.registryIndex(-1);
+    }
+
+    int size() {
+        return entries.size();
+    }
+
+    boolean isEmpty() {
+        return entries.isEmpty();
+    }
+
+    /** The unfinished tasks, a snapshot. */
+    List<Entry> snapshot() {
+        return new ArrayList<>(entries);
+    }
+
+    /** Requests cancellation of every unfinished task (asyncio.runners._cancel_all_tasks); returns them. */
+    List<Entry> cancelAll(String reason) {
+        List<Entry> all = snapshot();
+        for (Entry e : all) {
+            e.cancel(reason);
+        }
+        return all;
+    }
+
+    // ---------------------------------------------------------------- never-retrieved failures
+
+    /** Starts watching a failure: reported when the object is collected, or at close, unless seen first. */
+    FailureWatch watch(Loop loop, Object owner, String description, Throwable failure) {
+        FailureWatch w = new FailureWatch(loop, this, description, failure);
+        unretrieved.add(w);
+        FailureWatch.CLEANER.register(owner, w);
+        return w;
+    }
+
+    void unwatch(FailureWatch w) {
+        unretrieved.remove(w);
+    }
+
+    /** Reports every failure still unread (the loop is closing). */
+    void reportUnretrieved() {
+        for (FailureWatch w : List.copyOf(unretrieved)) {
+            w.run();
+        }
+        unretrieved.clear();
+    }
+}
