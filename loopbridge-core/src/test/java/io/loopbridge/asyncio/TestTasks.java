@@ -801,8 +801,6 @@ class TestTasks {
      * cancelled, not with its value. (White-box {@code _must_cancel} asserts left out.)
      */
     @Test
-    @Disabled("DEFECT: a task that cancels itself and then returns should end cancelled; loopbridge completes it with"
-            + " its value, both modes (known, being fixed by the lead)")
     void test_cancel_at_end() throws Exception {
         try (EventLoop loop = newLoop()) {
             List<Task<Integer>> self = new ArrayList<>();
@@ -824,8 +822,6 @@ class TestTasks {
      * (and what it awaits) instead of abandoning it (bpo-34872).
      */
     @Test
-    @Disabled("DEFECT: a task with a pending cancel that awaits another task should cancel it (and what it awaits);"
-            + " loopbridge throws CancelledException at once and leaves the awaited task running (both modes)")
     void test_cancel_awaited_task() throws Exception {
         try (EventLoop loop = newLoop()) {
             LoopFuture<Void> fut = loop.createFuture();
