@@ -4,15 +4,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 
 /**
  * Static entry points for code running on, or calling into, an event loop: asyncio's
  * {@code run}, {@code await}, {@code sleep}, {@code create_task}, {@code gather},
- * {@code as_completed}, {@code wait_for}, {@code shield}, {@code timeout} and
+ * {@code as_completed}, {@code wait}, {@code wait_for}, {@code shield}, {@code timeout} and
  * {@code to_thread}.
  *
  * <h2>The one rule</h2>
@@ -169,6 +174,88 @@ public final class Async {
             c.addDoneCallback(f -> slots.get(next[0]++).setOutcome(f.rawOutcome()));
         }
         return slots;
+    }
+
+    /** When {@link #wait(Collection, Duration, ReturnWhen)} returns (asyncio's {@code return_when}). */
+    public enum ReturnWhen {
+        /** As soon as any future is done (or cancelled). */
+        FIRST_COMPLETED,
+        /** As soon as any future fails with an exception (not a cancellation), else when all are done. */
+        FIRST_EXCEPTION,
+        /** When every future is done. */
+        ALL_COMPLETED
+    }
+
+    /**
+     * What {@link #wait(Collection, Duration, ReturnWhen)} found: the futures done and still
+     * pending, each set unmodifiable and in the order the futures were given.
+     */
+    public record Waited<F>(Set<F> done, Set<F> pending) {
+    }
+
+    /**
+     * asyncio.wait: suspends the current task until {@code when} is met or {@code timeout}
+     * passes (null: no timeout), then returns which of {@code futures} are done and which are
+     * pending. It never throws what a future failed with, does not throw on timeout and cancels
+     * nothing; cancelling the waiting task leaves the futures running. A future given twice
+     * counts once; a stage that is not a {@link LoopFuture} of the running loop is watched
+     * through {@link EventLoop#wrap}, and reported done once the wrapped future is.
+     *
+     * <p>Must be called inside a task.
+     *
+     * @throws IllegalArgumentException if {@code futures} is empty
+     * @throws IllegalStateException    if called outside a task
+     * @throws CancelledException       if the waiting task is cancelled
+     */
+    public static <F extends CompletionStage<?>> Waited<F> wait(Collection<F> futures, Duration timeout,
+                                                                ReturnWhen when) throws Exception {
+        Objects.requireNonNull(futures, "futures");
+        Objects.requireNonNull(when, "when");
+        Task<?> task = Task.currentOrNull();
+        if (task == null) {
+            throw new IllegalStateException("Async.wait(...) must be called inside a task");
+        }
+        SelectorEventLoop loop = task.loop;
+        Map<F, LoopFuture<?>> fs = new LinkedHashMap<>();
+        for (F f : futures) {
+            fs.putIfAbsent(Objects.requireNonNull(f, "a future is null"), null);
+        }
+        if (fs.isEmpty()) {
+            throw new IllegalArgumentException("Async.wait needs at least one future; the collection is empty");
+        }
+        fs.replaceAll((f, ignored) -> loop.wrap((CompletionStage<?>) f));
+        LoopFuture<Void> waiter = loop.createFuture();
+        int[] left = {fs.size()};
+        // As asyncio's done-callbacks, each completion is counted in a callback of its own on the loop.
+        LoopFuture.Waiter onCompletion = new LoopFuture.Waiter() {
+            @Override
+            void fire(LoopFuture<?> f) {
+                loop.scheduleInternal(new Callback(() -> {
+                    if (--left[0] <= 0 || when == ReturnWhen.FIRST_COMPLETED
+                            || (when == ReturnWhen.FIRST_EXCEPTION && f.isCompletedExceptionally())) {
+                        waiter.complete(null);
+                    }
+                }, null));
+            }
+        };
+        TimerHandle timer = timeout == null ? null : loop.callLater(timeout, () -> waiter.complete(null));
+        for (LoopFuture<?> f : fs.values()) {
+            f.addWaiter(onCompletion);
+        }
+        try {
+            task.await(waiter);
+        } finally {
+            if (timer != null) {
+                timer.cancel();
+            }
+            for (LoopFuture<?> f : fs.values()) {
+                f.removeWaiter(onCompletion);
+            }
+        }
+        Set<F> done = new LinkedHashSet<>();
+        Set<F> pending = new LinkedHashSet<>();
+        fs.forEach((f, w) -> (w.isDone() ? done : pending).add(f));
+        return new Waited<>(Collections.unmodifiableSet(done), Collections.unmodifiableSet(pending));
     }
 
     /**
