@@ -215,7 +215,7 @@ public final class Async {
         if (task == null) {
             throw new IllegalStateException("Async.wait(...) must be called inside a task");
         }
-        SelectorEventLoop loop = task.loop;
+        Loop loop = task.loop;
         Map<F, LoopFuture<?>> fs = new LinkedHashMap<>();
         for (F f : futures) {
             fs.putIfAbsent(Objects.requireNonNull(f, "a future is null"), null);
@@ -223,33 +223,24 @@ public final class Async {
         if (fs.isEmpty()) {
             throw new IllegalArgumentException("Async.wait needs at least one future; the collection is empty");
         }
-        fs.replaceAll((f, ignored) -> loop.wrap((CompletionStage<?>) f));
-        LoopFuture<Void> waiter = loop.createFuture();
+        fs.replaceAll((f, ignored) -> LoopFuture.wrap(loop, (CompletionStage<?>) f));
+        Waiter waiter = Waiter.forTask(task);
         int[] left = {fs.size()};
         // As asyncio's done-callbacks, each completion is counted in a callback of its own on the loop.
-        LoopFuture.Waiter onCompletion = new LoopFuture.Waiter() {
-            @Override
-            void fire(LoopFuture<?> f) {
-                loop.scheduleInternal(new Callback(() -> {
-                    if (--left[0] <= 0 || when == ReturnWhen.FIRST_COMPLETED
-                            || (when == ReturnWhen.FIRST_EXCEPTION && f.isCompletedExceptionally())) {
-                        waiter.complete(null);
-                    }
-                }, null));
+        LoopFuture.DoneListener onCompletion = f -> loop.post(new Callback(() -> {
+            if (--left[0] <= 0 || when == ReturnWhen.FIRST_COMPLETED
+                    || (when == ReturnWhen.FIRST_EXCEPTION && f.isCompletedExceptionally())) {
+                waiter.wake();
             }
-        };
-        TimerHandle timer = timeout == null ? null : loop.callLater(timeout, () -> waiter.complete(null));
+        }, null));
         for (LoopFuture<?> f : fs.values()) {
-            f.addWaiter(onCompletion);
+            f.addListener(onCompletion);
         }
         try {
-            task.await(waiter);
+            waiter.await(timeout == null ? Long.MAX_VALUE : waiter.now() + saturatedNanos(timeout));
         } finally {
-            if (timer != null) {
-                timer.cancel();
-            }
             for (LoopFuture<?> f : fs.values()) {
-                f.removeWaiter(onCompletion);
+                f.removeListener(onCompletion);
             }
         }
         Set<F> done = new LinkedHashSet<>();

@@ -10,6 +10,8 @@ import java.util.concurrent.ExecutionException;
  * caller's frames attached as a suppressed {@link AwaitSite}. Thread-safe (stateless).
  */
 final class Exceptions {
+    private static final int MAX_AWAIT_SITES = 8;
+
     private Exceptions() {
     }
 
@@ -34,10 +36,14 @@ final class Exceptions {
 
     /** Attaches the current thread's frames to {@code e} (once per thread) and returns it. */
     static <E extends Throwable> E withAwaitSite(E e) {
-        if (e instanceof CancellationException || e instanceof VirtualMachineError) {
+        if (e instanceof VirtualMachineError) {
             return e;
         }
-        for (Throwable s : e.getSuppressed()) {
+        Throwable[] suppressed = e.getSuppressed();
+        if (suppressed.length >= MAX_AWAIT_SITES) {
+            return e; // one exception awaited by many (a cancelled future, say): keep it small
+        }
+        for (Throwable s : suppressed) {
             if (s instanceof AwaitSite a && a.thread == Thread.currentThread()) {
                 return e;
             }

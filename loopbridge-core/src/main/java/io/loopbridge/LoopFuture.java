@@ -137,7 +137,7 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
         }
         markRetrieved();
         if (o instanceof Cancelled c) {
-            throw c.exception();
+            throw Exceptions.withAwaitSite(c.exception());
         }
         return o instanceof Failure f ? f.exception : null;
     }
@@ -387,11 +387,19 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
         LoopFuture<T> f = wrap(loop, stage);
         // Stop as soon as it is done, even if it already is.
         f.addListener(done -> loop.post(new Callback(() -> loop.api().stop(), null)));
-        boolean interrupted = loop.runForever(() -> f.cancel("interrupted"));
+        // asyncio.Runner: an interrupt cancels the main task; it becomes InterruptedException only when that
+        // was the task's one cancellation request (another cancel arrived first: its CancelledException wins).
+        int[] requestsBefore = {-1};
+        boolean interrupted = loop.runForever(() -> {
+            if (requestsBefore[0] < 0) {
+                requestsBefore[0] = f instanceof Task<?> t ? t.cancelling() : 0;
+            }
+            f.cancel("interrupted");
+        });
         if (!f.isDone()) {
             throw new IllegalStateException("event loop '" + loop.name() + "' stopped before the future completed: " + f);
         }
-        if (interrupted && f.isCancelled()) {
+        if (interrupted && f.isCancelled() && requestsBefore[0] <= 0) {
             f.markRetrieved();
             InterruptedException ie = new InterruptedException("thread '" + Thread.currentThread().getName()
                     + "' was interrupted while running event loop '" + loop.name() + "'; " + f + " was cancelled");

@@ -80,6 +80,8 @@ final class SelectorEventLoop implements EventLoop, Loop {
     /** The ContextVar values of the callback running now. */
     private Context callbackContext;
     private volatile Object[] locals = new Object[4];
+    /** An interrupt of the loop thread seen while running a FAST task step (mounting one clears it). */
+    private boolean interruptSeen;
 
     SelectorEventLoop(EventLoop.Builder b) {
         this.name = b.name != null ? b.name : "loop-" + LOOP_IDS.incrementAndGet();
@@ -418,7 +420,8 @@ final class SelectorEventLoop implements EventLoop, Loop {
             long bound = maxSleepNanos == Long.MAX_VALUE ? -1 : Math.min(maxSleepNanos, CLOSE_POLL_NANOS);
             while (!stopping && more.getAsBoolean()) {
                 runOnce(bound);
-                if (Thread.interrupted()) {
+                if (Thread.interrupted() | interruptSeen) {
+                    interruptSeen = false;
                     interrupted = true;
                     if (onInterrupt != null) {
                         onInterrupt.run();
@@ -606,6 +609,10 @@ final class SelectorEventLoop implements EventLoop, Loop {
         if (watch != null) {
             watch.stepStarted(entry);
         }
+        boolean fastStep = entry != null && taskMode == TaskMode.FAST;
+        if (fastStep && Thread.interrupted()) {
+            interruptSeen = true; // the JDK clears the carrier's interrupt when it mounts the task
+        }
         try {
             cb.fn.run();
         } catch (VirtualMachineError e) {
@@ -614,6 +621,9 @@ final class SelectorEventLoop implements EventLoop, Loop {
             callExceptionHandler(new ExceptionContext("Exception in callback " + cb.fn, e, cb));
         } finally {
             runningEntry = null;
+        }
+        if (fastStep && Thread.interrupted()) {
+            interruptSeen = true;
         }
         if (watch != null) {
             watch.stepEnded();

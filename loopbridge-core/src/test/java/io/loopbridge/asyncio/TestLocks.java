@@ -908,7 +908,6 @@ class TestLocks {
          * the task raises the very CancelledException (message "foo") the task raised.
          */
         @Test
-        @Disabled("DEFECT: awaiting a cancelled task raises a new CancelledException (same message), not the instance the task raised (asyncio re-raises the same one)")
         void test_cancelled_error_wakeup() throws Exception {
             runAsync(() -> {
                 boolean[] wake = {false};
@@ -938,7 +937,6 @@ class TestLocks {
          * unchanged: awaiting the task raises the very CancelledException ("foo") it raised.
          */
         @Test
-        @Disabled("DEFECT: awaiting a cancelled task raises a new CancelledException (same message), not the instance the task raised (asyncio re-raises the same one)")
         void test_cancelled_error_re_aquire() throws Exception {
             runAsync(() -> {
                 boolean[] wake = {false};

@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
  * ({@code getters=N}, {@code putters=N}), which the cases that count them read.
  *
  * <p>asyncio.LifoQueue and asyncio.PriorityQueue have no loopbridge counterpart: their cases
- * are ported against the proposed factories and disabled as MISSING API.
+ * are ported against {@code AsyncQueue.lifo()} and {@code AsyncQueue.priority()}.
  *
  * <p>Left out (no Java meaning):
  * <ul>
@@ -117,17 +117,14 @@ class TestQueues {
         return maxsize == 0 ? new AsyncQueue<>() : new AsyncQueue<>(maxsize);
     }
 
-    /** MISSING API: asyncio.LifoQueue. */
+    /** asyncio.LifoQueue. */
     static <T> AsyncQueue<T> lifo(int maxsize) {
-        // return maxsize == 0 ? AsyncQueue.lifo() : AsyncQueue.lifo(maxsize);
-        throw new UnsupportedOperationException("MISSING API: AsyncQueue.lifo() / AsyncQueue.lifo(int maxsize)");
+        return maxsize == 0 ? AsyncQueue.lifo() : AsyncQueue.lifo(maxsize);
     }
 
-    /** MISSING API: asyncio.PriorityQueue (items compared by their natural order, as heapq does). */
+    /** asyncio.PriorityQueue (items compared by their natural order, as heapq does). */
     static <T extends Comparable<? super T>> AsyncQueue<T> priority(int maxsize) {
-        // return maxsize == 0 ? AsyncQueue.priority() : AsyncQueue.priority(maxsize);
-        throw new UnsupportedOperationException(
-                "MISSING API: AsyncQueue.priority() / priority(int maxsize) / priority(Comparator<? super T>)");
+        return maxsize == 0 ? AsyncQueue.priority() : AsyncQueue.priority(maxsize);
     }
 
     // ==================================================================== QueueBasicTests
@@ -633,7 +630,6 @@ class TestQueues {
 
         /** A LIFO queue returns the last item put first. */
         @Test
-        @Disabled("MISSING API: static <T> AsyncQueue<T> AsyncQueue.lifo() (asyncio.LifoQueue)")
         void test_order() throws Exception {
             runAsync(() -> {
                 AsyncQueue<Integer> q = lifo(0);
@@ -656,7 +652,6 @@ class TestQueues {
 
         /** A priority queue returns the smallest item first. */
         @Test
-        @Disabled("MISSING API: static <T extends Comparable<? super T>> AsyncQueue<T> AsyncQueue.priority() (asyncio.PriorityQueue)")
         void test_order() throws Exception {
             runAsync(() -> {
                 AsyncQueue<Integer> q = priority(0);
@@ -749,7 +744,6 @@ class TestQueues {
     }
 
     @Nested
-    @Disabled("MISSING API: static <T> AsyncQueue<T> AsyncQueue.lifo() (asyncio.LifoQueue)")
     class LifoQueueJoinTests extends QueueJoinTestMixin {
         @Override
         AsyncQueue<Integer> newQueue() {
@@ -758,7 +752,6 @@ class TestQueues {
     }
 
     @Nested
-    @Disabled("MISSING API: static <T extends Comparable<? super T>> AsyncQueue<T> AsyncQueue.priority() (asyncio.PriorityQueue)")
     class PriorityQueueJoinTests extends QueueJoinTestMixin {
         @Override
         AsyncQueue<Integer> newQueue() {
@@ -955,7 +948,6 @@ class TestQueues {
     }
 
     @Nested
-    @Disabled("MISSING API: static <T> AsyncQueue<T> AsyncQueue.lifo() / lifo(int maxsize) (asyncio.LifoQueue)")
     class LifoQueueShutdownTests extends QueueShutdownTestMixin {
         @Override
         AsyncQueue<String> newQueue(int maxsize) {
@@ -964,7 +956,6 @@ class TestQueues {
     }
 
     @Nested
-    @Disabled("MISSING API: static <T extends Comparable<? super T>> AsyncQueue<T> AsyncQueue.priority() / priority(int maxsize) (asyncio.PriorityQueue)")
     class PriorityQueueShutdownTests extends QueueShutdownTestMixin {
         @Override
         AsyncQueue<String> newQueue(int maxsize) {

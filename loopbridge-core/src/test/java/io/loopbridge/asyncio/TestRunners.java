@@ -370,7 +370,6 @@ class TestRunners {
      * that an ignored interrupt fails instead of spinning forever.
      */
     @Test
-    @Disabled("DEFECT: an interrupt of the thread in Runner.run should cancel the main task and make run throw InterruptedException; it is ignored (the body is never cancelled)")
     void test_interrupt_call_soon() throws Exception {
         Thread runnerThread = Thread.currentThread();
         AtomicBoolean sawCancellation = new AtomicBoolean();
@@ -403,7 +402,6 @@ class TestRunners {
      * test instead of hanging it.
      */
     @Test
-    @Disabled("DEFECT: an interrupt of the thread in Runner.run should cancel the awaited future and the main task (run throws InterruptedException); it is ignored and the body keeps waiting")
     void test_interrupt_wait() throws Exception {
         Thread runnerThread = Thread.currentThread();
         AtomicBoolean sawCancellation = new AtomicBoolean();

@@ -880,8 +880,6 @@ class TestTasks {
      * methods' names instead of source lines.
      */
     @Test
-    @Disabled("DEFECT: awaiting a cancelled task throws a fresh CancelledException without the task's own one as cause,"
-            + " so neither the interrupted sleep nor the await appears in the trace; asyncio chains them (both modes)")
     void test_cancel_traceback_for_future_result() throws Exception {
         try (EventLoop loop = newLoop()) {
             Throwable e = catchThrowable(() -> loop.runUntilComplete(TestTasks::cancelTracebackAwaitsTask));
@@ -898,8 +896,6 @@ class TestTasks {
      * exception() on the cancelled task: it shows the interrupted sleep and the exception() call.
      */
     @Test
-    @Disabled("DEFECT: exception() of a cancelled task throws a fresh CancelledException without the task's own one as"
-            + " cause, so the interrupted sleep is not in the trace; asyncio chains it as __context__ (both modes)")
     void test_cancel_traceback_for_future_exception() throws Exception {
         try (EventLoop loop = newLoop()) {
             Throwable e = catchThrowable(() -> loop.runUntilComplete(TestTasks::cancelTracebackReadsException));
