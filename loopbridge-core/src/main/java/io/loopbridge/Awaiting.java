@@ -48,6 +48,7 @@ final class Awaiting {
                     + " and could never end. Run the code in a task (loop.createTask / Async.spawn) and await there,"
                     + " or add a done-callback instead of waiting");
         }
+        ForeignEventLoops.checkMayBlock(what); // Netty, Vert.x, Reactor: built in, before any provider
         Thread t = Thread.currentThread();
         String kind = foreignKind(t);
         if (kind != null) {
@@ -66,13 +67,6 @@ final class Awaiting {
             String k = d.nonBlockingKind(t);
             if (k != null) {
                 return k;
-            }
-        }
-        for (Class<?> c = t.getClass(); c != null && c != Thread.class; c = c.getSuperclass()) {
-            for (Class<?> i : c.getInterfaces()) {
-                if (i.getName().equals("reactor.core.scheduler.NonBlocking")) {
-                    return "a Reactor non-blocking";
-                }
             }
         }
         return null;

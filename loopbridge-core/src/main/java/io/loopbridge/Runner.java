@@ -59,6 +59,8 @@ public final class Runner implements AutoCloseable {
             throw new IllegalStateException("Runner.run() cannot be called from a running event loop ('" + running.name()
                     + "'); inside a task, call the body directly or await it, or use Bridge.runSync");
         }
+        // A foreign event-loop thread (Netty, Vert.x, Reactor) must not be held for the whole run.
+        Awaiting.checkMayBlock("Async.run / Runner.run", null);
         EventLoop l = loop();
         return l.runUntilComplete(l.createTask(body));
     }
