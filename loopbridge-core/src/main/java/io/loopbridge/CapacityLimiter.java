@@ -71,10 +71,14 @@ public final class CapacityLimiter {
 
     /** Takes a permit, waiting by the one rule of {@link Async#await}. */
     public void acquire() throws Exception {
+        Scope s = Scope.current();
+        if (s == null || s.task == null) {
+            // Refused even when a permit is free: a call refused only sometimes is worse than one always refused.
+            Awaiting.checkMayBlock("CapacityLimiter.acquire", s);
+        }
         if (tryAcquire()) {
             return;
         }
-        Scope s = Scope.current();
         if (s != null && s.task != null) {
             LoopFuture<Void> f = s.loop.createFuture();
             synchronized (lock) {
@@ -98,7 +102,6 @@ public final class CapacityLimiter {
             }
             return;
         }
-        Awaiting.checkMayBlock("CapacityLimiter.acquire", s);
         Thread me = Thread.currentThread();
         Object[] slot = {me};
         synchronized (lock) {
