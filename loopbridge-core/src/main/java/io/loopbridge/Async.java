@@ -49,7 +49,12 @@ public final class Async {
      * @throws IllegalStateException if this thread already runs an event loop
      */
     public static <T> T run(Callable<T> body) throws Exception {
-        try (Runner r = new Runner()) {
+        // FAST tasks need a platform carrier: on a virtual thread the loop runs PORTABLE (as Bridge.runSync's does).
+        EventLoop.Builder loop = EventLoop.builder();
+        if (Thread.currentThread().isVirtual()) {
+            loop.taskMode(TaskMode.PORTABLE);
+        }
+        try (Runner r = new Runner(loop)) {
             return r.run(body);
         }
     }

@@ -124,7 +124,7 @@ final class ForeignEventLoops {
         String kind = switch (framework) {
             case NETTY -> "a Netty event-loop thread";
             case VERTX -> "a Vert.x event-loop thread";
-            default -> "a thread of a Reactor non-blocking scheduler,";
+            default -> "a Reactor non-blocking scheduler thread";
         };
         String instead = switch (framework) {
             case NETTY -> "Compose with the returned future instead (thenApply, thenCompose, whenComplete), or move"

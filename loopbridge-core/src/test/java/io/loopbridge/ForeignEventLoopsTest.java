@@ -171,7 +171,7 @@ class ForeignEventLoopsTest {
 
         Throwable reactor = runOnThrowable(ReactorLikeThread::new, () -> Async.sleep(java.time.Duration.ofDays(1)));
         assertThat(reactor).isInstanceOf(BlockingOnLoopException.class).hasMessageContainingAll(
-                "Async.sleep called on a thread of a Reactor non-blocking scheduler, 'parallel-like-1'",
+                "Async.sleep called on a Reactor non-blocking scheduler thread 'parallel-like-1'",
                 "Schedulers.boundedElastic()");
     }
 
