@@ -22,7 +22,8 @@ import java.util.concurrent.CompletionStage;
  *   <li>inside a task of a loop it suspends the task while the loop runs other work;</li>
  *   <li>on a plain thread it blocks that thread;</li>
  *   <li>on a loop's own thread outside any task, or on another framework's event-loop thread
- *       (Netty, Vert.x, Reactor, see {@link NonBlockingThreadDetector}), it throws
+ *       (Netty, Vert.x and Reactor recognised built in; others through a
+ *       {@link NonBlockingThreadDetector}), it throws
  *       {@link BlockingOnLoopException} at once.</li>
  * </ul>
  *

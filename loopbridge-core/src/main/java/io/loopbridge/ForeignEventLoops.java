@@ -203,7 +203,7 @@ final class ForeignEventLoops {
     /**
      * {@code ()boolean}, built from JDK combinators and Netty's public API only:
      * {@code InternalThreadLocalMap.getIfSet() != null && (e = ThreadExecutorMap.currentExecutor()) != null
-     * && e.inEventLoop()}. Null if that Netty is absent or too old to tell (before 4.1.30).
+     * && e.inEventLoop()}. Null if that Netty is absent or too old to tell (before 4.1.35).
      */
     static MethodHandle nettyProbe(ClassLoader loader, String prefix) {
         try {
