@@ -99,6 +99,8 @@ final class ForeignEventLoops {
                 return REACTOR;
             }
             return PLAIN_THREAD_NETTY != null && (boolean) PLAIN_THREAD_NETTY.invokeExact() ? NETTY : NONE;
+        } catch (VirtualMachineError e) {
+            throw e;
         } catch (Throwable e) {
             // A framework version whose public API behaves unlike the ones we know: say so once,
             // and let the call proceed as on a plain thread rather than fail every wait.
