@@ -27,7 +27,8 @@ import java.util.concurrent.CompletionStage;
  *   <li>inside a task of a loop it suspends the task while the loop runs other work;</li>
  *   <li>on a plain thread it blocks that thread;</li>
  *   <li>on a loop's own thread outside any task, or on another framework's event-loop thread
- *       (Netty, Vert.x, Reactor, see {@link NonBlockingThreadDetector}), it throws
+ *       (Netty, Vert.x and Reactor recognised built in; others through a
+ *       {@link NonBlockingThreadDetector}), it throws
  *       {@link BlockingOnLoopException} at once.</li>
  * </ul>
  *
@@ -54,7 +55,12 @@ public final class Async {
      * @throws IllegalStateException if this thread already runs an event loop
      */
     public static <T> T run(Callable<T> body) throws Exception {
-        try (Runner r = new Runner()) {
+        // FAST tasks need a platform carrier: on a virtual thread the loop runs PORTABLE (as Bridge.runSync's does).
+        EventLoop.Builder loop = EventLoop.builder();
+        if (Thread.currentThread().isVirtual()) {
+            loop.taskMode(TaskMode.PORTABLE);
+        }
+        try (Runner r = new Runner(loop)) {
             return r.run(body);
         }
     }

@@ -89,10 +89,11 @@ public final class CapacityLimiter {
 
     /** Takes a permit, waiting by the one rule of {@link Async#await}. */
     public void acquire() throws Exception {
+        // The rule first, even when a permit is free: a call refused only sometimes is worse than one always refused.
+        Waiter w = Waiter.forCaller("CapacityLimiter.acquire");
         if (tryAcquire()) {
             return;
         }
-        Waiter w = Waiter.forCaller("CapacityLimiter.acquire");
         lock.lock();
         try {
             if (waiters.isEmpty() && borrowed < total) {

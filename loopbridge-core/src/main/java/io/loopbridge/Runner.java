@@ -60,6 +60,8 @@ public final class Runner implements AutoCloseable {
             throw new IllegalStateException("Runner.run() cannot be called from a running event loop ('" + running.name()
                     + "'); inside a task, call the body directly or await it, or use Bridge.runSync");
         }
+        // A foreign event-loop thread (Netty, Vert.x, Reactor) must not be held for the whole run.
+        Waiting.enter("Async.run / Runner.run");
         Loop l = Loop.of(loop());
         if (context == null) {
             context = Context.orEmpty(Scope.context());

@@ -100,8 +100,26 @@ public final class SyncFacade {
             return mh.asSpreader(1, Object[].class, m.getParameterCount())
                     .asType(MethodType.methodType(Object.class, Object.class, Object[].class));
         } catch (IllegalAccessException e) {
-            throw new IllegalArgumentException("SyncFacade: cannot access " + target + "; make its class public", e);
+            throw new IllegalArgumentException("SyncFacade: cannot access " + target + "; " + howToAllowAccess(target), e);
         }
+    }
+
+    /**
+     * What the user must change so that loopbridge may call {@code target}: on the module path
+     * a public class is not enough, its package must be exported (or opened) to loopbridge.
+     */
+    private static String howToAllowAccess(Method target) {
+        Class<?> owner = target.getDeclaringClass();
+        Module module = owner.getModule();
+        Module loopbridge = SyncFacade.class.getModule();
+        String pkg = owner.getPackageName();
+        if (Modifier.isPublic(owner.getModifiers()) && module.isNamed() && !module.isExported(pkg, loopbridge)) {
+            String to = loopbridge.isNamed() ? " to " + loopbridge.getName() : "";
+            return "its class is public, but module " + module.getName() + " does not export package " + pkg + to
+                    + ". Add 'exports " + pkg + to + ";' (or 'opens " + pkg + to + ";') to the module-info.java of "
+                    + module.getName();
+        }
+        return "make its class public" + (owner.getEnclosingClass() != null ? " (and every class enclosing it)" : "");
     }
 
     private static Class<?> stageResultType(Type t) {

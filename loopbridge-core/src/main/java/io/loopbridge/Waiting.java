@@ -13,8 +13,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The one rule, decided here and nowhere else: a wait inside a task suspends the task, a
- * wait on a plain thread blocks it, and a wait on a loop thread outside any task (ours or
- * another framework's) is refused at once, since it would stall the loop and could never
+ * wait on a plain thread blocks it, and a wait on a loop thread outside any task (ours, or
+ * Netty's, Vert.x's, Reactor's — {@link ForeignEventLoops} — or one a
+ * {@link NonBlockingThreadDetector} names) is refused at once, since it would stall the loop and could never
  * end. Every blocking entry point of the library asks {@link #enter}; the waits themselves
  * are {@link Waiter}s. Thread-safe (stateless).
  */
@@ -56,6 +57,7 @@ final class Waiting {
                     + " and could never end. Run the code in a task (loop.createTask / Async.spawn) and await there,"
                     + " or add a done-callback instead of waiting");
         }
+        ForeignEventLoops.checkMayBlock(what); // Netty, Vert.x, Reactor: built in, before any provider
         Thread t = Thread.currentThread();
         String kind = foreignKind(t);
         if (kind != null) {
@@ -71,13 +73,6 @@ final class Waiting {
             String k = d.nonBlockingKind(t);
             if (k != null) {
                 return k;
-            }
-        }
-        for (Class<?> c = t.getClass(); c != null && c != Thread.class; c = c.getSuperclass()) {
-            for (Class<?> i : c.getInterfaces()) {
-                if (i.getName().equals("reactor.core.scheduler.NonBlocking")) {
-                    return "a Reactor non-blocking";
-                }
             }
         }
         return null;

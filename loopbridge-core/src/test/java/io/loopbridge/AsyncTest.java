@@ -39,6 +39,23 @@ class AsyncTest {
         return Duration.ofSeconds(s);
     }
 
+    /** Async.run on a virtual thread: a FAST loop cannot run there, so its loop runs PORTABLE. */
+    @Test
+    void runWorksOnAVirtualThread() throws Exception {
+        CompletableFuture<Object> out = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                out.complete(Async.run(() -> {
+                    Async.sleep(Duration.ofMillis(1));
+                    return EventLoop.current().taskMode();
+                }));
+            } catch (Throwable e) {
+                out.complete(e);
+            }
+        }).join();
+        assertThat(out.get()).isEqualTo(TaskMode.PORTABLE);
+    }
+
     // ---------------------------------------------------------------- sleep / checkpoint
 
     /** Async.sleep on a virtual clock: the loop's time moves by at least the duration, at once. */
