@@ -19,6 +19,12 @@ final class Scope {
     private static final ThreadLocal<Holder> PLAIN = new ThreadLocal<>();
     /** Loops running FAST tasks, by carrier thread. */
     private static final ConcurrentHashMap<Thread, Loop> FAST_CARRIERS = new ConcurrentHashMap<>();
+    /**
+     * Loops whose PORTABLE turn runs now (copy on write: few, and read on every lookup). A
+     * PORTABLE task's thread is found as the task whose step one of them runs, so it never
+     * touches a thread-local either.
+     */
+    private static volatile Loop[] portableTurns = new Loop[0];
 
     private Scope() {
     }
@@ -40,13 +46,17 @@ final class Scope {
         LOOP.set(loop);
         if (fastCarrier) {
             FAST_CARRIERS.put(Thread.currentThread(), loop);
+        } else {
+            changePortableTurns(loop, true);
         }
         return prev;
     }
 
-    static void leaveLoop(Loop prev, boolean fastCarrier) {
+    static void leaveLoop(Loop loop, Loop prev, boolean fastCarrier) {
         if (fastCarrier) {
             FAST_CARRIERS.remove(Thread.currentThread());
+        } else {
+            changePortableTurns(loop, false);
         }
         if (prev == null) {
             LOOP.remove();
@@ -55,19 +65,32 @@ final class Scope {
         }
     }
 
-    /** A PORTABLE task's thread belongs to {@code loop} for its whole life. */
-    static void bindTaskThread(Loop loop) {
-        LOOP.set(loop);
+    private static synchronized void changePortableTurns(Loop loop, boolean add) {
+        java.util.List<Loop> l = new java.util.ArrayList<>(java.util.Arrays.asList(portableTurns));
+        if (add) {
+            l.add(loop);
+        } else {
+            l.remove(loop);
+        }
+        portableTurns = l.toArray(new Loop[0]);
     }
 
     // ---------------------------------------------------------------- queries
 
     static Loop loop() {
         Thread t = Thread.currentThread();
-        if (t.isVirtual() && !FAST_CARRIERS.isEmpty()) {
-            Loop loop = fastLoop(t);
-            if (loop != null) {
-                return loop;
+        if (t.isVirtual()) {
+            if (!FAST_CARRIERS.isEmpty()) {
+                Loop loop = fastLoop(t);
+                if (loop != null) {
+                    return loop;
+                }
+            }
+            for (Loop loop : portableTurns) {
+                LoopTasks.Entry e = loop.runningEntry();
+                if (e != null && e.thread() == t) {
+                    return loop;
+                }
             }
         }
         return LOOP.get();

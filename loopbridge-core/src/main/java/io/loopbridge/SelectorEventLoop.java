@@ -414,30 +414,81 @@ final class SelectorEventLoop implements EventLoop, Loop {
                     + " event loop '" + other.name() + "'; await instead, or use Bridge.runSync");
         }
         state = State.RUNNING;
-        Turn turn = enterTurn();
-        boolean interrupted = false;
-        try {
-            long bound = maxSleepNanos == Long.MAX_VALUE ? -1 : Math.min(maxSleepNanos, CLOSE_POLL_NANOS);
-            while (!stopping && more.getAsBoolean()) {
-                runOnce(bound);
-                if (Thread.interrupted() | interruptSeen) {
-                    interruptSeen = false;
-                    interrupted = true;
-                    if (onInterrupt != null) {
-                        onInterrupt.run();
-                    } else {
-                        stopping = true;
+        return onTurnThread(() -> {
+            Turn turn = enterTurn();
+            boolean interrupted = false;
+            try {
+                long bound = maxSleepNanos == Long.MAX_VALUE ? -1 : Math.min(maxSleepNanos, CLOSE_POLL_NANOS);
+                while (!stopping && more.getAsBoolean()) {
+                    runOnce(bound);
+                    if (Thread.interrupted() | interruptSeen) {
+                        interruptSeen = false;
+                        interrupted = true;
+                        if (onInterrupt != null) {
+                            onInterrupt.run();
+                        } else {
+                            stopping = true;
+                        }
                     }
                 }
+            } finally {
+                stopping = false;
+                leaveTurn(turn);
+                if (state == State.RUNNING) {
+                    state = State.IDLE;
+                }
             }
-        } finally {
-            stopping = false;
-            leaveTurn(turn);
-            if (state == State.RUNNING) {
-                state = State.IDLE;
+            return interrupted;
+        });
+    }
+
+    /** The work of one turn of the loop, from entering it to leaving it. */
+    @FunctionalInterface
+    private interface TurnWork {
+        boolean run();
+    }
+
+    /**
+     * Runs a turn's work on the thread that should hold the turn. FAST: the calling thread (a
+     * platform thread, the carrier of the tasks). PORTABLE: a virtual thread, so that every
+     * hand-off between the loop and its tasks' virtual threads is a virtual-thread switch on
+     * one carrier, not an OS wake-up; a platform caller waits for it, and its interrupts are
+     * passed on to it.
+     */
+    private boolean onTurnThread(TurnWork work) {
+        if (taskMode != TaskMode.PORTABLE || Thread.currentThread().isVirtual()) {
+            return work.run();
+        }
+        boolean[] result = new boolean[1];
+        Throwable[] failure = new Throwable[1];
+        // Named after the calling thread: messages name the thread the user runs the loop from.
+        Thread turn = Thread.ofVirtual().name(Thread.currentThread().getName()).unstarted(() -> {
+            try {
+                result[0] = work.run();
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        });
+        turn.start();
+        while (true) {
+            try {
+                turn.join();
+                break;
+            } catch (InterruptedException e) {
+                turn.interrupt(); // the loop turns it into its own interrupt handling
             }
         }
-        return interrupted;
+        Throwable f = failure[0];
+        if (f instanceof Error err) {
+            throw err;
+        }
+        if (f instanceof RuntimeException re) {
+            throw re;
+        }
+        if (f != null) {
+            throw new IllegalStateException("event loop '" + name + "' failed", f);
+        }
+        return result[0];
     }
 
     /** What entering a turn replaced, to restore when leaving it. */
@@ -470,7 +521,7 @@ final class SelectorEventLoop implements EventLoop, Loop {
         if (watch != null) {
             BlockedLoopWatchdog.unwatch(watch);
         }
-        Scope.leaveLoop(turn.previous(), taskMode == TaskMode.FAST);
+        Scope.leaveLoop(this, turn.previous(), taskMode == TaskMode.FAST);
         callbackContext = null;
         thread = null;
     }
@@ -687,6 +738,14 @@ final class SelectorEventLoop implements EventLoop, Loop {
                     + other.name() + "')");
         }
         state = State.CLOSING;
+        onTurnThread(() -> {
+            closeTurn(graceNanos);
+            return false;
+        });
+    }
+
+    /** Close's turn: the loop's own iterations let tasks finish or cancel them, then it releases what it holds. */
+    private void closeTurn(long graceNanos) {
         Turn turn = enterTurn();
         try {
             if (graceNanos > 0) {

@@ -95,7 +95,8 @@ abstract sealed class TaskCarrier {
      */
     static final class Portable extends TaskCarrier {
         static final Portable INSTANCE = new Portable();
-        private static final ThreadFactory THREADS = VirtualThreads.defaultSchedulerFactory("task-");
+        /** Unnamed (a name per task costs memory); named after the task in debug mode. */
+        private static final ThreadFactory THREADS = VirtualThreads.defaultSchedulerFactory();
 
         /** One task's baton: who holds it, and whom to hand it back to. */
         static final class Baton {
@@ -108,10 +109,7 @@ abstract sealed class TaskCarrier {
         @Override
         void start(Task<?> t) {
             t.baton = new Baton();
-            t.thread = THREADS.newThread(() -> {
-                Scope.bindTaskThread(t.loop);
-                t.runBody();
-            });
+            t.thread = THREADS.newThread(t::runBody);
             if (t.loop.debug()) {
                 t.thread.setName(t.name());
             }

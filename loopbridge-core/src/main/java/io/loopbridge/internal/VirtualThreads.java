@@ -76,8 +76,16 @@ public final class VirtualThreads {
      * scheduler: a worker started from a FAST-mode task would otherwise run on the loop thread.
      */
     public static java.util.concurrent.ThreadFactory defaultSchedulerFactory(String namePrefix) {
-        Thread.Builder.OfVirtual b = DEFAULT_SCHEDULER != null ? builder(DEFAULT_SCHEDULER) : Thread.ofVirtual();
-        return b.name(namePrefix, 0).factory();
+        return defaultSchedulerBuilder().name(namePrefix, 0).factory();
+    }
+
+    /** As {@link #defaultSchedulerFactory(String)}, for threads without a name. */
+    public static java.util.concurrent.ThreadFactory defaultSchedulerFactory() {
+        return defaultSchedulerBuilder().factory();
+    }
+
+    private static Thread.Builder.OfVirtual defaultSchedulerBuilder() {
+        return DEFAULT_SCHEDULER != null ? builder(DEFAULT_SCHEDULER) : Thread.ofVirtual();
     }
 
     private VirtualThreads() {

@@ -74,7 +74,7 @@ public final class InteropLeakCheck implements BeforeAllCallback, AfterAllCallba
         return n.equals("loopbridge-cleaner") || n.startsWith("ForkJoinPool") || n.startsWith("surefire")
                 || n.equals("process reaper") || n.startsWith("junit-") || n.startsWith("Common-Cleaner")
                 || n.startsWith("VirtualThread-un") || n.startsWith("InnocuousThread") || n.startsWith("Attach Listener")
-                || n.startsWith("Read-Poller") || n.startsWith("Write-Poller")
+                || n.startsWith("Read-Poller") || n.startsWith("Write-Poller") || n.equals("MasterPoller")
                 // Netty's: a shared executor that ends by itself a second after its last task, and its cleaner.
                 || n.startsWith("Cleaner-") || n.startsWith("globalEventExecutor") || n.equals("ObjectCleanerThread");
     }
