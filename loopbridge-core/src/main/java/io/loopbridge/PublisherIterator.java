@@ -128,8 +128,7 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
             checkedThread = me;
         }
         if (takenSinceRequest >= batch) {
-            takenSinceRequest -= batch;
-            request(batch);
+            requestMore();
         }
         Object v = poll();
         if (v != null) {
@@ -248,6 +247,16 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
         // Surfaces exactly as an await of a failed stage: unwrapped, with this caller's frames attached.
         Async.await(CompletableFuture.failedFuture(failure));
         throw new AssertionError("unreachable: an await of a failed future returned");
+    }
+
+    private void requestMore() {
+        if (subscription == null) {
+            close();
+            throw new IllegalStateException("the publisher " + publisher + " sent values before any was requested,"
+                    + " breaking Reactive Streams rule 1.1; its subscription is cancelled");
+        }
+        takenSinceRequest -= batch;
+        request(batch);
     }
 
     private void request(long n) {
