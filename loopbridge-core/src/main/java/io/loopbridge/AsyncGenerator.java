@@ -24,7 +24,8 @@ import java.util.concurrent.Flow;
  * given to {@link #on(EventLoop, Body)}, or for {@link #of(Body)} the loop running where the
  * generator was created. {@code subscribe} calls {@code onSubscribe} at once, on the calling
  * thread, and starts the body task on the loop (at once from the loop's own thread, else through
- * {@link EventLoop#callSoonThreadsafe}); every other signal comes from that task, on the loop.
+ * {@link EventLoop#callSoonThreadsafe}); values come from that task and the terminal signal from
+ * the loop once the task is done, so every signal after {@code onSubscribe} is on the loop.
  *
  * <ul>
  *   <li>{@code emit} sends one value when the subscriber has requested one and waits (suspends

@@ -17,8 +17,8 @@ import java.util.concurrent.RejectedExecutionException;
  * demand publishes a one-shot {@link LoopFuture} in {@link #demandWaiter}, re-reads
  * {@code requested}, and awaits it; {@code request} adds first and then completes the waiter it
  * reads, so a wake-up is never lost. The subscriber cancelling cancels the body's task, which
- * raises {@link CancelledException} wherever the body waits. Every signal after
- * {@code onSubscribe} is sent from the body's task, so signals are serial (rule 1.3).
+ * raises {@link CancelledException} wherever the body waits. Every value is sent from the body's
+ * task and the terminal signal from its done-callback, after it, so signals are serial (rule 1.3).
  */
 final class GeneratorRun<T> implements Flow.Subscription, AsyncGenerator.Emitter<T> {
     private static final VarHandle REQUESTED;
@@ -46,9 +46,10 @@ final class GeneratorRun<T> implements Flow.Subscription, AsyncGenerator.Emitter
     private volatile LoopFuture<Void> demandWaiter;
     private volatile Task<Void> task;
 
-    // The body's task only.
+    // The body's task only (bodyFailure is read by the task's done-callback, after it).
     private Thread bodyThread;
     private long emitted;
+    private Throwable bodyFailure;
 
     GeneratorRun(EventLoop loop, AsyncGenerator.Body<T> body, Flow.Subscriber<? super T> subscriber) {
         this.loop = loop;
@@ -96,6 +97,9 @@ final class GeneratorRun<T> implements Flow.Subscription, AsyncGenerator.Emitter
         }
         Task<Void> t = loop.createTask(this::runBody);
         task = t;
+        // The terminal signal is sent when the task is done, however it ends: a task cancelled
+        // before it started never runs runBody, and its subscriber must still hear of it.
+        t.addDoneCallback(this::finish);
         if (cancelled) {
             t.cancel(CANCELLED_BY_SUBSCRIBER); // cancel() or a bad request ran before it could see the task
         }
@@ -103,20 +107,25 @@ final class GeneratorRun<T> implements Flow.Subscription, AsyncGenerator.Emitter
 
     private Void runBody() {
         bodyThread = Thread.currentThread();
-        Throwable failure = null;
         try {
             if (!cancelled) {
                 body.run(this);
             }
         } catch (Throwable e) {
-            failure = e;
+            bodyFailure = e;
         }
-        finish(failure);
         return null;
     }
 
-    /** The body's task, after the body: the terminal signal, or a report of what nobody else will see. */
-    private void finish(Throwable failure) {
+    /**
+     * On the loop, once the body's task is done (every signal from it has been sent): the terminal
+     * signal, or a report of what nobody else will see.
+     */
+    private void finish(LoopFuture<Void> done) {
+        Throwable failure = bodyFailure;
+        if (failure == null && done.isCancelled()) {
+            failure = new CancelledException("the generator's task was cancelled before its body ended");
+        }
         Flow.Subscriber<? super T> s = subscriber;
         subscriber = null;
         demandWaiter = null;

@@ -263,6 +263,25 @@ class AsyncGeneratorTest {
     }
 
     @Test
+    void aBadRequestBeforeTheBodyStartsStillEndsWithOnError() throws Exception {
+        try (EventLoop loop = EventLoop.create()) {
+            AtomicInteger ran = new AtomicInteger();
+            AsyncGenerator<Integer> gen = AsyncGenerator.on(loop, out -> ran.incrementAndGet());
+            RecordingSubscriber<Integer> s = new RecordingSubscriber<>(0);
+            gen.subscribe(s); // the loop is not running: the body's start is queued
+            s.subscription.request(0);
+            Throwable end = loop.runUntilComplete(() -> {
+                try (Timeout t = Async.timeout(Duration.ofSeconds(30))) { // fail, not hang, if onError never comes
+                    return Async.await(s.done);
+                }
+            });
+            assertThat(end).isInstanceOf(IllegalArgumentException.class);
+            assertThat(ran).as("the body never ran").hasValue(0);
+            assertThat(s.violations).isEmpty();
+        }
+    }
+
+    @Test
     void aThrowingOnNextIsReportedToTheLoopAndCancelsTheRun() throws Exception {
         List<ExceptionContext> reported = new CopyOnWriteArrayList<>();
         try (TestLoops.Background bg = new TestLoops.Background(EventLoop.create())) {

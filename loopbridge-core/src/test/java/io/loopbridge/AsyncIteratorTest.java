@@ -390,6 +390,36 @@ class AsyncIteratorTest {
         assertThat(p.cancels).hasValue(1);
     }
 
+    @Test
+    void aPublisherSendingBeforeAnyRequestFailsTheIteration() throws Exception {
+        AtomicInteger cancels = new AtomicInteger();
+        Flow.Publisher<Integer> eager = s -> {
+            s.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                }
+
+                @Override
+                public void cancel() {
+                    cancels.incrementAndGet();
+                }
+            });
+            for (int i = 0; i < 3; i++) {
+                s.onNext(i); // nobody asked
+            }
+        };
+        List<Integer> got = new ArrayList<>();
+        try (AsyncIterator<Integer> it = Async.iterate(eager, 4)) {
+            assertThatThrownBy(() -> {
+                while (it.hasNext()) {
+                    got.add(it.next());
+                }
+            }).isInstanceOf(IllegalStateException.class).hasMessageContaining("before any was requested");
+        }
+        assertThat(got).hasSize(3);
+        assertThat(cancels).hasValue(1);
+    }
+
     // ---------------------------------------------------------------- forEach and the one rule
 
     @ParameterizedTest
