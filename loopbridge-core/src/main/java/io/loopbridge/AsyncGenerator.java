@@ -51,7 +51,10 @@ import java.util.concurrent.Flow;
  */
 public final class AsyncGenerator<T> implements Flow.Publisher<T> {
 
-    /** The generator's code: sends values with {@code out.emit}; returning completes, throwing fails. */
+    /**
+     * The generator's code: sends values with {@code out.emit}; returning completes, throwing fails.
+     * Runs once per subscriber, each time as its own task of the generator's loop.
+     */
     @FunctionalInterface
     public interface Body<T> {
         void run(Emitter<T> out) throws Exception;

@@ -102,7 +102,10 @@ public interface AsyncIterator<T> extends AutoCloseable {
         }
     }
 
-    /** What to do with each value; may throw any exception, which ends the iteration. */
+    /**
+     * What to do with each value; may throw any exception, which ends the iteration. Called on the
+     * consumer's task or thread, one value at a time.
+     */
     @FunctionalInterface
     interface Action<T> {
         void accept(T value) throws Exception;

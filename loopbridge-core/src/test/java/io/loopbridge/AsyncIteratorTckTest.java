@@ -13,7 +13,7 @@ import org.reactivestreams.tck.flow.FlowSubscriberBlackboxVerification;
 public class AsyncIteratorTckTest extends FlowSubscriberBlackboxVerification<Integer> {
 
     public AsyncIteratorTckTest() {
-        super(new TestEnvironment(5_000, 50));
+        super(new TestEnvironment(2_000, 50));
     }
 
     @Override
