@@ -77,14 +77,9 @@ final class GeneratorRun<T> implements Flow.Subscription, AsyncGenerator.Emitter
         } catch (RejectedExecutionException e) {
             Flow.Subscriber<? super T> sub = subscriber;
             subscriber = null;
-            if (sub != null && !cancelled) {
-                IllegalStateException closed = new IllegalStateException("the generator's event loop '" + loop.name()
-                        + "' is closed: its body cannot run", e);
-                try {
-                    sub.onError(closed);
-                } catch (Throwable t) {
-                    report("onError of " + sub + " threw (Reactive Streams rule 2.13)", t);
-                }
+            if (sub != null && !(cancelled && badRequest == null)) {
+                signalError(sub, new IllegalStateException("the generator's event loop '" + loop.name()
+                        + "' is closed: its body cannot run", e));
             }
         }
     }
@@ -95,7 +90,18 @@ final class GeneratorRun<T> implements Flow.Subscription, AsyncGenerator.Emitter
             subscriber = null;
             return;
         }
-        Task<Void> t = loop.createTask(this::runBody);
+        Task<Void> t;
+        try {
+            t = loop.createTask(this::runBody);
+        } catch (RuntimeException e) { // the loop is closing: the subscriber must still hear the end
+            Flow.Subscriber<? super T> s = subscriber;
+            subscriber = null;
+            if (s != null && !(cancelled && badRequest == null)) {
+                signalError(s, new IllegalStateException("the generator's body could not start on event loop '"
+                        + loop.name() + "'", e));
+            }
+            return;
+        }
         task = t;
         // The terminal signal is sent when the task is done, however it ends: a task cancelled
         // before it started never runs runBody, and its subscriber must still hear of it.
@@ -150,6 +156,16 @@ final class GeneratorRun<T> implements Flow.Subscription, AsyncGenerator.Emitter
             }
         } catch (Throwable e) {
             report((failure == null ? "onComplete" : "onError") + " of " + s + " threw (Reactive Streams rule 2.13)", e);
+        }
+    }
+
+    /** The run ends before its body could start: onError, and no other signal ever. */
+    private void signalError(Flow.Subscriber<? super T> s, Throwable e) {
+        IllegalArgumentException bad = badRequest;
+        try {
+            s.onError(bad != null ? bad : e);
+        } catch (Throwable t) {
+            report("onError of " + s + " threw (Reactive Streams rule 2.13)", t);
         }
     }
 
