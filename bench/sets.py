@@ -196,6 +196,11 @@ SETS = {
         ),
         differences=(Difference("SyncFacadeBench.call", minus="direct"),),
     ),
+    "flow": BenchSet(
+        about="Flow streams: values/s iterated from an in-memory Flux (Flux.range, 100,000 values) through "
+              "Async.iterate in a task, vs Reactor's own collectList on the same Flux (issue 13; goal: at least half)",
+        include=r"io\.loopbridge\.bench\.FlowIterateBench\.",
+    ),
     "net": BenchSet(
         about="TCP echo over loopback: round trips/s and 64 KiB chunks/s, 1 and 100 connections, "
               "vs Netty NIO and asyncio streams",

@@ -309,6 +309,46 @@ public final class Async {
         return Timeout.at(deadlineNanos);
     }
 
+    // ---------------------------------------------------------------- streams of values (java.util.concurrent.Flow)
+
+    /**
+     * asyncio's {@code async for} over a {@link java.util.concurrent.Flow.Publisher}: subscribes
+     * and returns an {@link AsyncIterator} whose takes follow the one rule, with back-pressure
+     * (see {@link AsyncIterator#of(java.util.concurrent.Flow.Publisher, int)}). Use it in
+     * try-with-resources: leaving the block early cancels the subscription. A Reactive Streams
+     * {@code org.reactivestreams.Publisher} (Reactor, R2DBC) is one adapter call away:
+     * {@code FlowAdapters.toFlowPublisher(p)} or Reactor's {@code JdkFlowAdapter.publisherToFlowPublisher(p)}.
+     */
+    public static <T> AsyncIterator<T> iterate(java.util.concurrent.Flow.Publisher<? extends T> publisher) {
+        return AsyncIterator.of(publisher);
+    }
+
+    /** As {@link #iterate(java.util.concurrent.Flow.Publisher)}, requesting {@code prefetch} values ahead. */
+    public static <T> AsyncIterator<T> iterate(java.util.concurrent.Flow.Publisher<? extends T> publisher, int prefetch) {
+        return AsyncIterator.of(publisher, prefetch);
+    }
+
+    /**
+     * Calls {@code action} with every value of {@code publisher}, in order, taking them as
+     * {@link #iterate} does; returns when the publisher completes, throws what it failed with
+     * (unwrapped), and cancels the subscription if {@code action} throws or the wait is cancelled.
+     */
+    public static <T> void forEach(java.util.concurrent.Flow.Publisher<? extends T> publisher,
+                                   AsyncIterator.Action<? super T> action) throws Exception {
+        Objects.requireNonNull(action, "action");
+        try (AsyncIterator<T> it = AsyncIterator.of(publisher)) {
+            it.forEachRemaining(action);
+        }
+    }
+
+    /**
+     * An async generator on the running loop: the same as {@link AsyncGenerator#of}. Each
+     * subscriber runs {@code body} as its own task; {@code out.emit(v)} waits for demand.
+     */
+    public static <T> AsyncGenerator<T> generate(AsyncGenerator.Body<T> body) {
+        return AsyncGenerator.of(body);
+    }
+
     /**
      * asyncio.to_thread: the same as {@link Threads#toThread(Callable)}: runs blocking
      * {@code work} on a worker thread under the loop's default {@link CapacityLimiter}, with the

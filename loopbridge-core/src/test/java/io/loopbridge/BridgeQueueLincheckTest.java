@@ -52,6 +52,7 @@ public class BridgeQueueLincheckTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES) // exhaustive: slow on a loaded machine
     void modelChecking() {
         LinChecker.check(BridgeQueueLincheckTest.class, new ModelCheckingOptions()
                 .iterations(10).invocationsPerIteration(300).threads(3).actorsPerThread(3)
