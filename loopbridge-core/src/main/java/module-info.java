@@ -4,6 +4,7 @@
  */
 module io.loopbridge {
     requires org.slf4j;
+    requires jdk.jfr;
     exports io.loopbridge;
     exports io.loopbridge.streams;
     uses io.loopbridge.NonBlockingThreadDetector;

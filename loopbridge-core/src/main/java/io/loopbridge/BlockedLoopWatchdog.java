@@ -1,5 +1,7 @@
 package io.loopbridge;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -8,14 +10,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Vert.x's blocked-thread checker for loops: one daemon thread looks at every watched loop
- * and, when a single callback or task step has held a loop longer than its threshold, logs
- * the stack of what is blocking it while it is still blocked — so {@code Thread.sleep} in a
- * callback or file I/O in a task is found at once. Each blocked step is reported once.
- * This class is thread-safe.
+ * Vert.x's blocked-thread checker for loops, on by default: one daemon thread looks at every
+ * running loop and, when a single callback or task step has held a loop longer than its
+ * threshold, logs the stack of what is blocking it while it is still blocked — so
+ * {@code Thread.sleep} in a callback or file I/O in a task is found at once — and records a
+ * {@code io.loopbridge.BlockedLoop} JFR event. Each stall is reported once; warnings are
+ * rate-limited per loop (the suppressed ones are counted in the next).
+ *
+ * <p>The loop pays two plain stores per callback: a step counter it increments when a step
+ * starts and when it ends. The watchdog samples the counter; an odd value that has not moved
+ * for the threshold is a step that has run that long. This class is thread-safe.
  */
 final class BlockedLoopWatchdog {
     private static final Logger log = LoggerFactory.getLogger(BlockedLoopWatchdog.class);
+    /** At most one warning per loop this often; the rest are counted. */
+    private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final Set<Watch> WATCHED = ConcurrentHashMap.newKeySet();
     private static Thread thread;
 
@@ -23,30 +32,52 @@ final class BlockedLoopWatchdog {
     }
 
     /**
-     * One loop's steps as the watchdog sees them: the loop thread writes when a step starts and
-     * ends, the watchdog thread reads. Written by the loop's turn only.
+     * One loop's steps as the watchdog sees them. The loop thread writes {@link #steps} and
+     * {@link #entry} with plain (opaque) stores; the watchdog thread reads them and keeps the
+     * rest for itself.
      */
     static final class Watch {
+        private static final VarHandle STEPS;
+        private static final VarHandle ENTRY;
+
+        static {
+            try {
+                MethodHandles.Lookup l = MethodHandles.lookup();
+                STEPS = l.findVarHandle(Watch.class, "steps", long.class);
+                ENTRY = l.findVarHandle(Watch.class, "entry", LoopTasks.Entry.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final Loop loop;
         final long thresholdNanos;
-        private volatile long stepStart;
-        private volatile long stepSeq;
-        private volatile LoopTasks.Entry entry;
-        private long lastReported = -1;
+        /** Odd while a step runs: incremented when each step starts and when it ends. */
+        @SuppressWarnings("unused") // through STEPS
+        private long steps;
+        @SuppressWarnings("unused") // through ENTRY
+        private LoopTasks.Entry entry;
+        // The watchdog thread's own bookkeeping.
+        private long seenSteps = -1;
+        private long seenSince;
+        private long reportedSteps = -1;
+        private long lastWarning;
+        private int suppressed;
 
         Watch(Loop loop, long thresholdNanos) {
             this.loop = loop;
             this.thresholdNanos = thresholdNanos;
         }
 
+        /** Loop thread: a callback (or a step of {@code task}, if not null) starts. */
         void stepStarted(LoopTasks.Entry task) {
-            entry = task;
-            stepSeq++;
-            stepStart = System.nanoTime();
+            ENTRY.setOpaque(this, task);
+            STEPS.setOpaque(this, (long) STEPS.getOpaque(this) + 1);
         }
 
+        /** Loop thread: it ended. */
         void stepEnded() {
-            stepStart = 0;
+            STEPS.setOpaque(this, (long) STEPS.getOpaque(this) + 1);
         }
     }
 
@@ -72,37 +103,67 @@ final class BlockedLoopWatchdog {
                 }
             }
             long minThreshold = Long.MAX_VALUE;
+            long now = System.nanoTime();
             for (Watch w : WATCHED) {
                 minThreshold = Math.min(minThreshold, w.thresholdNanos);
-                check(w);
+                check(w, now);
             }
-            long period = Math.min(TimeUnit.MILLISECONDS.toNanos(100),
+            long period = Math.min(TimeUnit.MILLISECONDS.toNanos(250),
                     Math.max(TimeUnit.MILLISECONDS.toNanos(5), minThreshold / 4));
             LockSupport.parkNanos(period);
         }
     }
 
-    private static void check(Watch w) {
-        long start = w.stepStart;
-        long seq = w.stepSeq;
-        if (start == 0 || seq == w.lastReported) {
+    private static void check(Watch w, long now) {
+        long steps = (long) Watch.STEPS.getOpaque(w);
+        if (steps != w.seenSteps) {
+            w.seenSteps = steps;
+            w.seenSince = now;
             return;
         }
-        long held = System.nanoTime() - start;
-        if (held < w.thresholdNanos) {
-            return;
+        long held = now - w.seenSince;
+        if ((steps & 1) == 0 || held < w.thresholdNanos || steps == w.reportedSteps) {
+            return; // between steps, not long enough yet, or reported already
         }
-        LoopTasks.Entry task = w.entry;
+        LoopTasks.Entry task = (LoopTasks.Entry) Watch.ENTRY.getOpaque(w);
         Thread culprit = task != null && task.thread() != null ? task.thread() : w.loop.loopThread();
-        if (culprit == null || w.stepSeq != seq) {
+        if (culprit == null) {
             return;
         }
-        w.lastReported = seq;
+        StackTraceElement[] stack = culprit.getStackTrace();
+        if ((long) Watch.STEPS.getOpaque(w) != steps) {
+            return; // it moved on while we looked: not the same stall
+        }
+        w.reportedSteps = steps;
+        String what = task != null ? "task " + task.name() : "a callback";
+        LoopEvents.BlockedLoop e = new LoopEvents.BlockedLoop();
+        if (e.isEnabled()) {
+            e.loop = w.loop.name();
+            e.task = task != null ? task.name() : null;
+            e.blockedFor = held;
+            e.stack = render(stack);
+            e.commit();
+        }
+        if (now - w.lastWarning < WARN_INTERVAL_NANOS && w.lastWarning != 0) {
+            w.suppressed++;
+            return;
+        }
         BlockedLoopException trace = new BlockedLoopException("event loop '" + w.loop.name() + "' has been blocked for "
-                + TimeUnit.NANOSECONDS.toMillis(held) + " ms by " + (task != null ? task.name() : "a callback")
-                + " (thread " + culprit.getName() + "); its stack now:");
-        trace.setStackTrace(culprit.getStackTrace());
+                + TimeUnit.NANOSECONDS.toMillis(held) + " ms by " + what + " (thread " + culprit.getName() + ")"
+                + (w.suppressed > 0 ? "; " + w.suppressed + " earlier stall(s) not logged" : "")
+                + "; its stack now:");
+        trace.setStackTrace(stack);
+        w.lastWarning = now;
+        w.suppressed = 0;
         log.warn(trace.getMessage(), trace);
+    }
+
+    private static String render(StackTraceElement[] stack) {
+        StringBuilder sb = new StringBuilder();
+        for (StackTraceElement e : stack) {
+            sb.append("at ").append(e).append('\n');
+        }
+        return sb.toString();
     }
 
     /** Carries the blocked thread's stack into the log; never thrown. */

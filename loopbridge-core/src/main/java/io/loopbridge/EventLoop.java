@@ -246,7 +246,7 @@ public sealed interface EventLoop extends Executor, AutoCloseable permits Select
         Executor defaultExecutor;
         int defaultThreadLimit = 40;
         Duration idleSpin = Duration.ofNanos(Long.getLong("loopbridge.idleSpinNanos", 50_000));
-        Duration blockedLoopThreshold;
+        Duration blockedLoopThreshold = defaultBlockedLoopThreshold();
 
         Builder() {
         }
@@ -274,9 +274,11 @@ public sealed interface EventLoop extends Executor, AutoCloseable permits Select
         }
 
         /**
-         * Turns on the blocked-loop watchdog: when one callback or task step holds the loop
-         * longer than {@code threshold}, the loop thread's stack is logged while it is still
-         * blocked. Off by default; on at 1 s in debug mode.
+         * The blocked-loop watchdog's threshold: when one callback or task step holds the loop
+         * longer, the stack of what blocks it is logged (once per stall, at most one warning per
+         * loop every 10 s) and a {@code io.loopbridge.BlockedLoop} JFR event is recorded. On by
+         * default at 1 s (also {@code -Dloopbridge.blockedLoopThresholdMillis}, 0 to turn it
+         * off); {@code null} turns it off for this loop.
          */
         public Builder blockedLoopThreshold(Duration threshold) {
             if (threshold != null && (threshold.isNegative() || threshold.isZero())) {
@@ -332,6 +334,11 @@ public sealed interface EventLoop extends Executor, AutoCloseable permits Select
         public Builder defaultExecutor(Executor executor) {
             this.defaultExecutor = Objects.requireNonNull(executor, "executor");
             return this;
+        }
+
+        private static Duration defaultBlockedLoopThreshold() {
+            long millis = Long.getLong("loopbridge.blockedLoopThresholdMillis", 1000);
+            return millis <= 0 ? null : Duration.ofMillis(millis);
         }
 
         public EventLoop build() {

@@ -65,6 +65,13 @@ final class Scope {
         }
     }
 
+    /** The loops whose turn runs now, in any mode (for sampling). */
+    static java.util.List<Loop> runningLoops() {
+        java.util.LinkedHashSet<Loop> all = new java.util.LinkedHashSet<>(FAST_CARRIERS.values());
+        all.addAll(java.util.Arrays.asList(portableTurns));
+        return new java.util.ArrayList<>(all);
+    }
+
     private static synchronized void changePortableTurns(Loop loop, boolean add) {
         java.util.List<Loop> l = new java.util.ArrayList<>(java.util.Arrays.asList(portableTurns));
         if (add) {

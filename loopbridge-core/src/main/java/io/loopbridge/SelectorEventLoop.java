@@ -102,8 +102,9 @@ final class SelectorEventLoop implements EventLoop, Loop {
         }
         this.defaultThreadLimit = b.defaultThreadLimit;
         this.executor = new DefaultExecutor(name, b.defaultExecutor);
-        Duration threshold = b.blockedLoopThreshold != null ? b.blockedLoopThreshold : debug ? Duration.ofSeconds(1) : null;
+        Duration threshold = b.blockedLoopThreshold;
         this.watch = threshold == null ? null : new BlockedLoopWatchdog.Watch(this, threshold.toNanos());
+        LoopEvents.register();
     }
 
     // ---------------------------------------------------------------- identity
@@ -660,6 +661,8 @@ final class SelectorEventLoop implements EventLoop, Loop {
         if (watch != null) {
             watch.stepStarted(entry);
         }
+        LoopEvents.SlowCallback slow = new LoopEvents.SlowCallback();
+        slow.begin();
         boolean fastStep = entry != null && taskMode == TaskMode.FAST;
         if (fastStep && Thread.interrupted()) {
             interruptSeen = true; // the JDK clears the carrier's interrupt when it mounts the task
@@ -678,6 +681,13 @@ final class SelectorEventLoop implements EventLoop, Loop {
         }
         if (watch != null) {
             watch.stepEnded();
+        }
+        slow.end();
+        if (slow.shouldCommit()) {
+            slow.loop = name;
+            slow.task = entry != null ? entry.name() : null;
+            slow.callback = entry != null ? null : String.valueOf(cb.fn);
+            slow.commit();
         }
         if (debug) {
             long dt = System.nanoTime() - t0;

@@ -73,7 +73,13 @@ public final class Threads {
         Loop loop = task.loop;
         CapacityLimiter lim = limiter != null ? limiter : DEFAULT_LIMITER.get(loop);
         task.checkCancelled();
+        LoopEvents.ToThread event = new LoopEvents.ToThread();
+        event.begin();
+        long asked = event.isEnabled() ? System.nanoTime() : 0;
         lim.acquire();
+        if (event.isEnabled()) {
+            event.permitWait = System.nanoTime() - asked;
+        }
         LoopFuture<T> f = new LoopFuture<>(loop);
         AtomicReference<Thread> worker = policy == CancelPolicy.INTERRUPT ? new AtomicReference<>() : null;
         CarriedContext carried = CarriedContext.capture();
@@ -99,6 +105,20 @@ public final class Threads {
             lim.release();
             throw e;
         }
+        try {
+            return awaitWork(task, f, policy, worker);
+        } finally {
+            event.end();
+            if (event.shouldCommit()) {
+                event.loop = loop.name();
+                event.task = task.name();
+                event.commit();
+            }
+        }
+    }
+
+    private static <T> T awaitWork(Task<?> task, LoopFuture<T> f, CancelPolicy policy, AtomicReference<Thread> worker)
+            throws Exception {
         try {
             // WAIT: a cancellation must not cancel f (the work's outcome), only the wait for it.
             return task.await(policy == CancelPolicy.WAIT ? Async.shield(f) : f);

@@ -52,20 +52,30 @@ final class Waiting {
         }
         Loop loop = Loop.current();
         if (loop != null) {
-            throw new BlockingOnLoopException(what + " called on the thread of event loop '" + loop.name()
+            throw refused(what, loop, what + " called on the thread of event loop '" + loop.name()
                     + "' (" + Thread.currentThread().getName() + ") outside any task: blocking here would stall the loop"
                     + " and could never end. Run the code in a task (loop.createTask / Async.spawn) and await there,"
                     + " or add a done-callback instead of waiting");
         }
-        ForeignEventLoops.checkMayBlock(what); // Netty, Vert.x, Reactor: built in, before any provider
+        try {
+            ForeignEventLoops.checkMayBlock(what); // Netty, Vert.x, Reactor: built in, before any provider
+        } catch (BlockingOnLoopException e) {
+            LoopEvents.refused(what, null, e.getMessage());
+            throw e;
+        }
         Thread t = Thread.currentThread();
         String kind = foreignKind(t);
         if (kind != null) {
-            throw new BlockingOnLoopException(what + " called on " + kind + " thread '" + t.getName()
+            throw refused(what, null, what + " called on " + kind + " thread '" + t.getName()
                     + "': blocking an event-loop thread stalls every connection it serves and can deadlock."
                     + " Compose with the returned future instead, or move the blocking call to a worker thread");
         }
         return null;
+    }
+
+    private static BlockingOnLoopException refused(String what, Loop loop, String message) {
+        LoopEvents.refused(what, loop, message);
+        return new BlockingOnLoopException(message);
     }
 
     private static String foreignKind(Thread t) {

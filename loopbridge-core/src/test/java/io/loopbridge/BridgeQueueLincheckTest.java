@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * specification for plain threads; BridgeQueueStressTest and BridgeQueueTest cover them.)
  */
 @Param(name = "v", gen = IntGen.class, conf = "1:5")
+@org.junit.jupiter.api.Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES) // slow on a loaded machine
 public class BridgeQueueLincheckTest {
     private final BridgeQueue<Integer> q = new BridgeQueue<>(2);
 
@@ -52,7 +53,6 @@ public class BridgeQueueLincheckTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Timeout(value = 5, unit = java.util.concurrent.TimeUnit.MINUTES) // exhaustive: slow on a loaded machine
     void modelChecking() {
         LinChecker.check(BridgeQueueLincheckTest.class, new ModelCheckingOptions()
                 .iterations(10).invocationsPerIteration(300).threads(3).actorsPerThread(3)

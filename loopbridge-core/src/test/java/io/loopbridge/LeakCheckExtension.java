@@ -69,6 +69,7 @@ public final class LeakCheckExtension implements BeforeEachCallback, AfterEachCa
         return n.equals("loopbridge-cleaner") || n.startsWith("ForkJoinPool") || n.startsWith("surefire")
                 || n.equals("process reaper") || n.startsWith("junit-") || n.startsWith("Common-Cleaner") || n.startsWith("Cleaner-")
                 || n.startsWith("VirtualThread-un") || n.startsWith("InnocuousThread")
-                || n.startsWith("Attach Listener") || n.startsWith("Read-Poller") || n.startsWith("Write-Poller") || n.equals("MasterPoller");
+                || n.startsWith("Attach Listener") || n.startsWith("Read-Poller") || n.startsWith("Write-Poller") || n.equals("MasterPoller")
+                || n.startsWith("JFR ") || n.equals("loopbridge-watchdog");
     }
 }
