@@ -88,7 +88,7 @@ cleanup() {
 trap cleanup EXIT
 
 # --- the demo, started the way ./demo.sh starts it -------------------------------------------
-echo "== $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $("$JDK/bin/java" -version 2>&1 | head -n1), $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2)"
+echo "== $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $("$JDK/bin/java" -version 2>&1 | head -n1), $({ wrk --version 2>&1 || true; } | head -n1 | cut -d' ' -f1-2)"
 echo "== soak ${SOAK_SECONDS}s after a ${WARMUP_SECONDS}s warm-up and a ${BASELINE_SECONDS}s baseline; wrk -t$THREADS -c$CONNS on $PATHS; bad clients: $BAD_RATE/s each of random, truncated, reset + $SLOWLORIS slowloris"
 echo "== starting the demo: ./demo.sh --port $DEMO_PORT --db mem $DEMO_ARGS (JDK_JAVA_OPTIONS=$DEMO_JVM_OPTS; builds first when needed); log in $SERVER_LOG"
 # demo.sh ends in `exec java`, so this process becomes the demo's JVM: $! is its pid.
@@ -244,6 +244,9 @@ BAD_TOTAL="$(bad_value total)"; BAD_HUNG="$(bad_value hung)"; BAD_ERRORS="$(bad_
 BAD_CPU="$(bad_value cpu_seconds)"
 RATIO="$(awk -v s="${RPS[soak]:-0}" -v b="${RPS[baseline]:-0}" 'BEGIN { if (b > 0) printf "%.2f", s / b; else print "0" }')"
 
+CPU_BASELINE="$(cpu_phase baseline baseline_from baseline_to)"
+CPU_SOAK="$(cpu_phase soak soak_from soak_to)"
+
 FAILED=0
 declare -a ROWS VERDICT
 # check NAME START END ALLOWED_GROWTH: a row of the table, and a failure when END > START + ALLOWED
@@ -279,8 +282,6 @@ echo "|---|---|---|---|---|---|"
 echo "| requests/s | ${RPS[baseline]} | ${RPS[soak]} | $RATIO | >= $MIN_THROUGHPUT_RATIO | $THROUGHPUT_OK |"
 echo "| p99 latency | ${P99[baseline]} | ${P99[soak]} | | | |"
 echo "| errors (socket errors + non-2xx) | ${ERRS[baseline]} | ${ERRS[soak]} | | 0 | $GOOD_ERRORS_OK |"
-CPU_BASELINE="$(cpu_phase baseline baseline_from baseline_to)"
-CPU_SOAK="$(cpu_phase soak soak_from soak_to)"
 echo
 echo "CPU in cores of $(nproc), averaged over each phase: $CPU_BASELINE; $CPU_SOAK."
 if awk -v a="$(others "$CPU_BASELINE")" -v b="$(others "$CPU_SOAK")" 'BEGIN { exit !(b - a > 0.25 || a - b > 0.25) }'; then
