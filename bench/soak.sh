@@ -248,7 +248,7 @@ CPU_BASELINE="$(cpu_phase baseline baseline_from baseline_to)"
 CPU_SOAK="$(cpu_phase soak soak_from soak_to)"
 
 FAILED=0
-declare -a ROWS VERDICT
+declare -a ROWS
 # check NAME START END ALLOWED_GROWTH: a row of the table, and a failure when END > START + ALLOWED
 check() {
   local ok=ok
