@@ -8,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The seeds' "honest" run helper, without nest_asyncio: run loop-using code from wherever you
+ * An honest "run this async code" helper, without nest_asyncio's re-entrant loops: run loop-using code from wherever you
  * are and get its result.
  *
  * <ul>
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *   <li>On a loop thread outside any task, or a foreign event-loop thread, it throws
  *       {@link BlockingOnLoopException} — unless called with {@link OnLoop#RUN_IN_WORKER},
  *       which runs the body on a fresh loop in a worker thread and logs how long it blocked
- *       (the seeds' last resort).</li>
+ *       (a last resort for code that cannot be changed).</li>
  * </ul>
  *
  * <p>This class is thread-safe.

@@ -5,7 +5,7 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 
 /**
- * A bounded FIFO queue between threads and tasks (the seeds' janus queue), with
+ * A bounded FIFO queue between threads and tasks (Python's janus queue), with
  * back-pressure both ways and {@link #close()} instead of a sentinel item.
  *
  * <p>Every waiting method follows the one rule of {@link Async#await}: inside a task of any

@@ -14,7 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An event loop running in its own (non-daemon) thread: the seeds' EventThread, finished.
+ * An event loop running in its own (non-daemon) thread, as Python programs build around
+ * asyncio with a background thread and {@code run_coroutine_threadsafe}.
  * Synchronous code hands it work with {@link #submit} (a future) or {@link #call} (an
  * honest blocking call), and stops it gracefully with {@link #close()}.
  *

@@ -16,7 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Write an API once, asynchronously, and ship a synchronous face of it (the seeds'
+ * Write an API once, asynchronously, and ship a synchronous face of it (Python's
  * smartasync, done thread-safely). {@code SyncFacade.of(SyncApi.class, asyncImpl)} returns a
  * proxy whose every method calls the same-named method of {@code asyncImpl} (same parameter
  * types, returning a {@link CompletionStage} of the sync method's return type) and awaits
