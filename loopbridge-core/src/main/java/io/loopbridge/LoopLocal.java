@@ -27,4 +27,28 @@ final class LoopLocal<T> {
     T create(Loop loop) {
         return initial.apply(loop);
     }
+
+    /** A loop's values, indexed by key; read without a lock, created under one. */
+    static final class Slots {
+        private volatile Object[] values = new Object[4];
+
+        @SuppressWarnings("unchecked")
+        <T> T get(LoopLocal<T> key, Loop loop) {
+            Object[] v = values;
+            if (key.index < v.length && v[key.index] != null) {
+                return (T) v[key.index];
+            }
+            synchronized (this) {
+                v = values;
+                if (key.index < v.length && v[key.index] != null) {
+                    return (T) v[key.index];
+                }
+                v = java.util.Arrays.copyOf(v, Math.max(key.index + 1, v.length));
+                T created = key.create(loop);
+                v[key.index] = created;
+                values = v;
+                return created;
+            }
+        }
+    }
 }

@@ -53,7 +53,6 @@ final class SelectorEventLoop implements EventLoop, Loop {
     private final String name;
     private final boolean debug;
     private final long slowCallbackNanos;
-    private final long idleSpinNanos;
     private final LoopClock clock;
     private final VirtualClock virtualClock;
     private final Runnable clockListener;
@@ -65,6 +64,7 @@ final class SelectorEventLoop implements EventLoop, Loop {
     private final TimerHeap timers = new TimerHeap();
     private final Wakeup wakeup = new Wakeup();
     private final IoSelector ioSelector;
+    private final IdleWait idle;
     private final LoopTasks tasks = new LoopTasks();
     private final DefaultExecutor executor;
     /** The blocked-loop watchdog's view of this loop, or null when it is off. */
@@ -79,16 +79,16 @@ final class SelectorEventLoop implements EventLoop, Loop {
     private volatile LoopTasks.Entry runningEntry;
     /** The ContextVar values of the callback running now. */
     private Context callbackContext;
-    private volatile Object[] locals = new Object[4];
+    private final LoopLocal.Slots locals = new LoopLocal.Slots();
     /** An interrupt of the loop thread seen while running a FAST task step (mounting one clears it). */
     private boolean interruptSeen;
 
     SelectorEventLoop(EventLoop.Builder b) {
         this.name = b.name != null ? b.name : "loop-" + LOOP_IDS.incrementAndGet();
         this.ioSelector = new IoSelector(name);
+        this.idle = new IdleWait(b.idleSpin.toNanos(), b.clock, wakeup, incoming, ioSelector);
         this.debug = b.debug;
         this.slowCallbackNanos = b.slowCallbackDuration.toNanos();
-        this.idleSpinNanos = b.idleSpin.toNanos();
         this.clock = b.clock;
         this.virtualClock = b.clock instanceof VirtualClock vc ? vc : null;
         this.clockListener = virtualClock != null ? wakeup::wake : null;
@@ -353,26 +353,8 @@ final class SelectorEventLoop implements EventLoop, Loop {
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <T> T local(LoopLocal<T> key) {
-        Object[] l = locals;
-        if (key.index < l.length && l[key.index] != null) {
-            return (T) l[key.index];
-        }
-        synchronized (this) {
-            l = locals;
-            if (key.index >= l.length) {
-                l = java.util.Arrays.copyOf(l, Math.max(key.index + 1, l.length * 2));
-            } else if (l[key.index] != null) {
-                return (T) l[key.index];
-            } else {
-                l = l.clone();
-            }
-            T v = key.create(this);
-            l[key.index] = v;
-            locals = l;
-            return v;
-        }
+        return locals.get(key, this);
     }
 
     // ---------------------------------------------------------------- running
@@ -443,53 +425,8 @@ final class SelectorEventLoop implements EventLoop, Loop {
         });
     }
 
-    /** The work of one turn of the loop, from entering it to leaving it. */
-    @FunctionalInterface
-    private interface TurnWork {
-        boolean run();
-    }
-
-    /**
-     * Runs a turn's work on the thread that should hold the turn. FAST: the calling thread (a
-     * platform thread, the carrier of the tasks). PORTABLE: a virtual thread, so that every
-     * hand-off between the loop and its tasks' virtual threads is a virtual-thread switch on
-     * one carrier, not an OS wake-up; a platform caller waits for it, and its interrupts are
-     * passed on to it.
-     */
-    private boolean onTurnThread(TurnWork work) {
-        if (taskMode != TaskMode.PORTABLE || Thread.currentThread().isVirtual()) {
-            return work.run();
-        }
-        boolean[] result = new boolean[1];
-        Throwable[] failure = new Throwable[1];
-        // Named after the calling thread: messages name the thread the user runs the loop from.
-        Thread turn = Thread.ofVirtual().name(Thread.currentThread().getName()).unstarted(() -> {
-            try {
-                result[0] = work.run();
-            } catch (Throwable e) {
-                failure[0] = e;
-            }
-        });
-        turn.start();
-        while (true) {
-            try {
-                turn.join();
-                break;
-            } catch (InterruptedException e) {
-                turn.interrupt(); // the loop turns it into its own interrupt handling
-            }
-        }
-        Throwable f = failure[0];
-        if (f instanceof Error err) {
-            throw err;
-        }
-        if (f instanceof RuntimeException re) {
-            throw re;
-        }
-        if (f != null) {
-            throw new IllegalStateException("event loop '" + name + "' failed", f);
-        }
-        return result[0];
+    private boolean onTurnThread(TurnThread.Work work) {
+        return TurnThread.run(taskMode == TaskMode.PORTABLE, name, work);
     }
 
     /** What entering a turn replaced, to restore when leaving it. */
@@ -587,58 +524,16 @@ final class SelectorEventLoop implements EventLoop, Loop {
         }
     }
 
-    /**
-     * Waits for work: at most {@code timeoutNanos} of the loop's clock (negative: until woken),
-     * and at most {@code maxSleepNanos} of real time (negative: no bound).
-     */
+    /** Waits for work (see {@link IdleWait}); a selector failure goes to the exception handler. */
     private void sleep(long timeoutNanos, long maxSleepNanos) {
-        if (idleSpinNanos > 0 && virtualClock == null && spinForWork(timeoutNanos)) {
+        if (stopping) {
             return;
         }
-        Selector selector = ioSelector.selectorOrNull();
-        wakeup.prepareToSleep(thread, selector);
         try {
-            if (!incoming.isEmpty() || stopping) {
-                return;
-            }
-            long t = timeoutNanos;
-            if (virtualClock != null && t > 0) {
-                if (virtualClock.isAutoAdvancing()) {
-                    virtualClock.advanceTo(clock.nanoTime() + t);
-                    return;
-                }
-                t = -1; // a manual clock: only an advance (which wakes us) makes time pass
-            }
-            if (maxSleepNanos >= 0 && (t < 0 || t > maxSleepNanos)) {
-                t = maxSleepNanos;
-            }
-            if (selector != null) {
-                select(t < 0 ? -1 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(t + 999_999)));
-            } else if (t < 0) {
-                LockSupport.park(this);
-            } else {
-                LockSupport.parkNanos(this, t);
-            }
-        } finally {
-            wakeup.awake();
+            idle.await(timeoutNanos, maxSleepNanos, ready);
+        } catch (IOException e) {
+            callExceptionHandler(new ExceptionContext("selector failed on loop '" + name + "'", e, ioSelector.selectorOrNull()));
         }
-    }
-
-    /** Polls briefly for cross-thread work before a real sleep; true if some arrived. */
-    private boolean spinForWork(long timeoutNanos) {
-        long spin = timeoutNanos < 0 ? idleSpinNanos : Math.min(idleSpinNanos, timeoutNanos);
-        long end = System.nanoTime() + spin;
-        do {
-            if (!incoming.isEmpty()) {
-                if (incoming.isLinking()) {
-                    // A producer was preempted mid-offer: give it the CPU rather than sleep.
-                    Thread.yield();
-                }
-                return true;
-            }
-            Thread.onSpinWait();
-        } while (System.nanoTime() - end < 0);
-        return false;
     }
 
     private void select(long millis) {
