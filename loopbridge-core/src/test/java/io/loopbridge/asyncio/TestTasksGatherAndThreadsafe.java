@@ -99,10 +99,10 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code CompatibilityTests} has no test methods.</li>
  * </ul>
  *
- * <p>Cases that need {@code asyncio.wait} (being added to {@code Async} in parallel) are
- * ported as {@code @Disabled("MISSING API: ...")} with the call in a comment:
- * test_as_completed_concurrent, test_current_task_with_interleaving_tasks,
- * test_yield_wait_does_not_shield_cancel, test_wait_invalid_args.
+ * <p>{@code asyncio.wait} is {@link Async#wait}; 3.13's async iteration of
+ * {@code as_completed} (the original awaitables back, in completion order) is
+ * {@link Async#asCompletedStages}; {@code contextvars.copy_context()} and
+ * {@code create_task(context=)} are {@link ContextVar.Context} and the task factories taking one.
  */
 class TestTasksGatherAndThreadsafe {
 
@@ -302,8 +302,6 @@ class TestTasksGatherAndThreadsafe {
 
     /** Several futures from as_completed can be awaited concurrently (through asyncio.wait). */
     @Test
-    @Disabled("MISSING API: static <F extends CompletionStage<?>> Async.Waited<F> Async.wait(Collection<F> futures,"
-            + " Duration timeout, Async.ReturnWhen when) (asyncio.wait, being added by the part-A port)")
     void test_as_completed_concurrent() throws Exception {
         try (EventLoop loop = newLoop()) {
             loop.runUntilComplete(() -> {
@@ -312,10 +310,10 @@ class TestTasksGatherAndThreadsafe {
                 List<LoopFuture<String>> futs = Async.asCompleted(List.of(a, b));
                 assertThat(futs).hasSize(2);
                 Set<Object> results = new HashSet<>();
-                // Async.Waited<LoopFuture<String>> w = Async.wait(futs, null, Async.ReturnWhen.ALL_COMPLETED);
-                // for (LoopFuture<String> f : w.done()) {
-                //     results.add(f.result());
-                // }
+                Async.Waited<LoopFuture<String>> w = Async.wait(futs, null, Async.ReturnWhen.ALL_COMPLETED);
+                for (LoopFuture<String> f : w.done()) {
+                    results.add(f.result());
+                }
                 assertThat(results).containsExactlyInAnyOrder("a", "b");
                 return null;
             });
@@ -552,8 +550,6 @@ class TestTasksGatherAndThreadsafe {
 
     /** current_task follows two tasks that hand control to each other (run through asyncio.wait). */
     @Test
-    @Disabled("MISSING API: static <F extends CompletionStage<?>> Async.Waited<F> Async.wait(Collection<F> futures,"
-            + " Duration timeout, Async.ReturnWhen when) (asyncio.wait, being added by the part-A port)")
     void test_current_task_with_interleaving_tasks() throws Exception {
         try (EventLoop loop = newLoop()) {
             assertThat(Async.currentTask()).isEmpty();
@@ -576,7 +572,7 @@ class TestTasksGatherAndThreadsafe {
                 return null;
             }));
             loop.runUntilComplete(() -> {
-                // Async.wait(List.of(task1.get(), task2.get()), null, Async.ReturnWhen.ALL_COMPLETED);
+                Async.wait(List.of(task1.get(), task2.get()), null, Async.ReturnWhen.ALL_COMPLETED);
                 return null;
             });
             assertThat(task1.get().isDone() && task2.get().isDone()).isTrue();
@@ -625,8 +621,6 @@ class TestTasksGatherAndThreadsafe {
 
     /** Cancelling a task inside asyncio.wait makes wait return early and leaves inner running. */
     @Test
-    @Disabled("MISSING API: static <F extends CompletionStage<?>> Async.Waited<F> Async.wait(Collection<F> futures,"
-            + " Duration timeout, Async.ReturnWhen when) (asyncio.wait, being added by the part-A port)")
     void test_yield_wait_does_not_shield_cancel() throws Exception {
         try (EventLoop loop = newLoop()) {
             int[] proof = {0};
@@ -637,7 +631,7 @@ class TestTasksGatherAndThreadsafe {
                     proof[0] += 1;
                     return null;
                 });
-                // Async.wait(List.of(inner), null, Async.ReturnWhen.ALL_COMPLETED);
+                Async.wait(List.of(inner), null, Async.ReturnWhen.ALL_COMPLETED);
                 proof[0] += 100;
                 return null;
             });
@@ -823,12 +817,10 @@ class TestTasksGatherAndThreadsafe {
 
     /** asyncio.wait refuses an empty set of futures with ValueError (the TypeError half is static typing). */
     @Test
-    @Disabled("MISSING API: static <F extends CompletionStage<?>> Async.Waited<F> Async.wait(Collection<F> futures,"
-            + " Duration timeout, Async.ReturnWhen when) (asyncio.wait, being added by the part-A port)")
     void test_wait_invalid_args() throws Exception {
         try (EventLoop loop = newLoop()) {
             Throwable thrown = catchThrowable(() -> loop.runUntilComplete(() -> {
-                // Async.wait(List.<LoopFuture<?>>of(), null, Async.ReturnWhen.ALL_COMPLETED);
+                Async.wait(List.<LoopFuture<?>>of(), null, Async.ReturnWhen.ALL_COMPLETED);
                 return null;
             }));
             assertThat(thrown).isInstanceOf(IllegalArgumentException.class);
