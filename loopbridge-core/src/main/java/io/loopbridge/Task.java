@@ -1,5 +1,6 @@
 package io.loopbridge;
 
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -438,23 +439,69 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     // ---------------------------------------------------------------- diagnostics
 
     /**
-     * Where the task's code is suspended now, innermost first, without the library's and the
-     * JDK's own frames (asyncio's {@code Task.get_stack}): empty when the task is done, has not
-     * started, or is the caller. Any thread.
+     * Where the task's code is now, innermost frame first, without the library's and the JDK's
+     * own frames (asyncio's {@code Task.get_stack}): where it is suspended, or, asked by the task
+     * itself, where it runs. Empty when the task is done or has not started. Any thread.
      */
     public List<StackTraceElement> stack() {
+        return stack(Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #stack()}, at most the {@code limit} innermost frames. Any thread.
+     *
+     * @throws IllegalArgumentException if {@code limit} is negative
+     */
+    public List<StackTraceElement> stack(int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative, got " + limit);
+        }
         Thread t = thread;
         List<StackTraceElement> out = new ArrayList<>();
-        if (isDone() || t == null || t == Thread.currentThread() || !t.isAlive()) {
+        if (isDone() || t == null || !t.isAlive()) {
             return out;
         }
         for (StackTraceElement e : t.getStackTrace()) {
-            String c = e.getClassName();
-            if (!c.startsWith("java.") && !c.startsWith("jdk.") && !isLibraryFrame(c)) {
+            if (out.size() >= limit) {
+                break;
+            }
+            if (!isJdkOrLibraryFrame(e)) {
                 out.add(e);
             }
         }
         return out;
+    }
+
+    /**
+     * Prints {@link #stack(int) stack(limit)} to {@code out} under a line naming the task, one
+     * {@code "\tat "} line per frame as {@link Throwable#printStackTrace(PrintStream)} prints them
+     * (asyncio's {@code Task.print_stack}). A task that failed prints its exception's stack
+     * trace instead. Any thread.
+     *
+     * @throws IllegalArgumentException if {@code limit} is negative
+     */
+    public void printStack(int limit, PrintStream out) {
+        java.util.Objects.requireNonNull(out, "out");
+        List<StackTraceElement> frames = stack(limit);
+        Throwable failure = isCompletedExceptionally() && !isCancelled() ? ((Failure) rawOutcome()).exception : null;
+        String nl = System.lineSeparator();
+        StringBuilder sb = new StringBuilder();
+        if (!frames.isEmpty()) {
+            sb.append("Stack for ").append(this).append(" (innermost first):").append(nl);
+            for (StackTraceElement e : frames) {
+                sb.append("\tat ").append(e).append(nl);
+            }
+        } else if (failure != null) {
+            sb.append("Stack for ").append(this).append(':').append(nl); // the exception's, printed below
+        } else {
+            sb.append("No stack for ").append(this).append(nl);
+        }
+        synchronized (out) { // one block, not interleaved with other writers, as printStackTrace does
+            out.print(sb);
+            if (failure != null) {
+                failure.printStackTrace(out);
+            }
+        }
     }
 
     @Override
@@ -466,16 +513,30 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
             sb.append("pending start");
         } else {
             sb.append("running");
-            List<StackTraceElement> where = stack();
-            if (!where.isEmpty()) {
-                sb.append(", suspended at ").append(where.get(0));
+            if (thread != Thread.currentThread()) {
+                List<StackTraceElement> where = stack(1);
+                if (!where.isEmpty()) {
+                    sb.append(", suspended at ").append(where.get(0));
+                }
             }
         }
         return sb.append(']').toString();
     }
 
-    private static boolean isLibraryFrame(String className) {
-        // The library's own frames; user code (and this project's tests) may share the package.
-        return className.startsWith("io.loopbridge.") && !className.matches(".*Tests?(\\$.*)?$");
+    private static boolean isJdkOrLibraryFrame(StackTraceElement e) {
+        String module = e.getModuleName();
+        if (module != null) {
+            return module.startsWith("java.") || module.startsWith("jdk.") || module.equals("io.loopbridge");
+        }
+        String c = e.getClassName();
+        if (c.startsWith("java.") || c.startsWith("jdk.")) {
+            return true;
+        }
+        // On the class path: the library's packages, which user code (and this project's tests)
+        // may share.
+        String pkg = c.substring(0, Math.max(0, c.lastIndexOf('.')));
+        boolean libraryPackage = pkg.equals("io.loopbridge") || pkg.equals("io.loopbridge.streams")
+                || pkg.startsWith("io.loopbridge.internal");
+        return libraryPackage && !c.matches(".*Tests?(\\$.*)?$");
     }
 }
