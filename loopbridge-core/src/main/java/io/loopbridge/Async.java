@@ -118,6 +118,14 @@ public final class Async {
         return EventLoop.current().createTask(name, body);
     }
 
+    /**
+     * Starts {@code body} as a task of the running loop that runs in {@code context} (see
+     * {@link EventLoop#createTask(String, Callable, ContextVar.Context)}); {@code name} may be null.
+     */
+    public static <T> Task<T> spawn(String name, Callable<T> body, ContextVar.Context context) {
+        return EventLoop.current().createTask(name, body, context);
+    }
+
     /** The task running this code, if any. */
     public static java.util.Optional<Task<?>> currentTask() {
         return Task.current();

@@ -28,6 +28,16 @@ import java.util.concurrent.CompletionStage;
  */
 public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, LoopFuture.DoneListener {
 
+    private static final java.lang.invoke.VarHandle SHARED;
+
+    static {
+        try {
+            SHARED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Task.class, "shared", ContextVar.Context.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** The given name, or null: then "Task-" + id, built only when asked for. */
     private final String name;
     private long id;
@@ -35,8 +45,14 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     /** The creator's SLF4J MDC, installed in the task's thread (null when empty or no MDC). */
     private final Map<String, String> mdc;
     private final TaskCarrier carrier;
-    /** The task's ContextVar values. */
+    /** The task's own ContextVar values (unused while it runs in {@link #shared}). */
     private Context context;
+    /**
+     * The context the task runs in when it is not its own values: the one given at creation,
+     * one entered with {@link ContextVar.Context#call}, or its own made shareable by
+     * {@link #context()}. Null for most tasks, which then pay nothing for it.
+     */
+    private ContextVar.Context shared;
     Thread thread;
     private int registryIndex = -1;
     /** PORTABLE mode: the baton's state (null in FAST mode). */
@@ -63,13 +79,26 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
      * values; it starts on the loop's next iteration. Loop turn.
      */
     static <T> Task<T> start(Loop loop, String name, Callable<T> body, Context context) {
+        return start(loop, name, body, context, null);
+    }
+
+    /**
+     * As {@link #start(Loop, String, Callable, Context)}, the task running in {@code context}: what
+     * it sets there, {@code context} holds, and tasks given the same context share it. Loop turn.
+     */
+    static <T> Task<T> start(Loop loop, String name, Callable<T> body, ContextVar.Context context) {
+        return start(loop, name, body, null, java.util.Objects.requireNonNull(context, "context"));
+    }
+
+    private static <T> Task<T> start(Loop loop, String name, Callable<T> body, Context values, ContextVar.Context shared) {
         java.util.Objects.requireNonNull(body, "body");
         loop.checkConfined("createTask");
         if (loop.refusesTasks()) {
             throw new IllegalStateException("cannot create a task on event loop '" + loop.name() + "': it is "
                     + (loop.api().isClosed() ? "closed" : "closing"));
         }
-        Task<T> t = new Task<>(loop, name, body, context);
+        Task<T> t = new Task<>(loop, name, body, values);
+        t.shared = shared;
         t.id = loop.tasks().add(t);
         t.carrier.start(t);
         if (loop.closing()) {
@@ -102,13 +131,53 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     }
 
     @Override
-    public Context context() {
-        return context;
+    public Context values() {
+        ContextVar.Context s = shared;
+        return s == null ? context : s.context;
     }
 
     @Override
-    public void context(Context c) {
+    public void values(Context c) {
         context = c;
+    }
+
+    @Override
+    public Scope.Holder sharedValues() {
+        return shared;
+    }
+
+    /** This task's own thread: its code runs in {@code c} (null: its own values) from now on; returns where it ran before. */
+    ContextVar.Context enterContext(ContextVar.Context c) {
+        ContextVar.Context before = shared;
+        shared = c;
+        return before;
+    }
+
+    /**
+     * The context this task's code runs in (asyncio's {@code Task.get_context}): the one it was
+     * created with, or, for a task created without one, its own values, which from this call on
+     * live in the returned context (so a task created with it shares them). While the task runs
+     * code inside {@link ContextVar.Context#call}, that call's context.
+     *
+     * <p>Called on the task's loop (its thread, one of its tasks, this task), from any thread
+     * while the loop is not running, or once the task is done.
+     *
+     * @throws IllegalStateException if called from another thread while the loop runs the task
+     */
+    public ContextVar.Context context() {
+        if (!isDone() && loop.loopThread() != null && !loop.inLoop()) {
+            throw new IllegalStateException("Task.context() of " + this + " called from thread '"
+                    + Thread.currentThread().getName() + "' while its event loop '" + loop.name()
+                    + "' runs it: call it on the loop (in a task or callback of it), e.g. through"
+                    + " loop.callSoonThreadsafe, or once the task is done");
+        }
+        ContextVar.Context s = shared;
+        if (s == null) {
+            ContextVar.Context own = ContextVar.Context.ownedBy(this, context);
+            // Compare-and-set: two threads asking about a done task get the same context.
+            s = SHARED.compareAndSet(this, null, own) ? own : shared;
+        }
+        return s;
     }
 
     @Override

@@ -1054,19 +1054,25 @@ class TestTasksGatherAndThreadsafe {
 
     /** A task created with context=ctx (new_task) writes into ctx; two tasks share it: [None, 1, 2]. */
     @Test
-    @Disabled("MISSING API: public io.loopbridge.Context with static Context copy() and <T> T get(ContextVar<T>);"
-            + " <T> Task<T> EventLoop.createTask(Callable<T> body, Context context)")
     void test_context_4() throws Exception {
         ContextVar<Integer> cvar = ContextVar.of("cvar");
         try (EventLoop loop = newLoop()) {
             List<Object> ret = loop.runUntilComplete(() -> {
                 List<Object> r = new ArrayList<>();
-                // Context ctx = Context.copy();
-                // r.add(ctx.get(cvar));
-                // Async.await(EventLoop.current().createTask(() -> { Async.checkpoint(); cvar.set(1); return null; }, ctx));
-                // r.add(ctx.get(cvar));
-                // Async.await(EventLoop.current().createTask(() -> { Async.checkpoint(); cvar.set(2); return null; }, ctx));
-                // r.add(ctx.get(cvar));
+                ContextVar.Context ctx = ContextVar.Context.copyCurrent();
+                r.add(ctx.get(cvar));
+                Async.await(EventLoop.current().createTask(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(1);
+                    return null;
+                }, ctx));
+                r.add(ctx.get(cvar));
+                Async.await(EventLoop.current().createTask(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(2);
+                    return null;
+                }, ctx));
+                r.add(ctx.get(cvar));
                 return r;
             });
             assertThat(ret).containsExactly(null, 1, 2);
@@ -1075,19 +1081,25 @@ class TestTasksGatherAndThreadsafe {
 
     /** As test_context_4 through asyncio.create_task(coro, context=ctx). */
     @Test
-    @Disabled("MISSING API: public io.loopbridge.Context with static Context copy() and <T> T get(ContextVar<T>);"
-            + " static <T> Task<T> Async.spawn(Callable<T> body, Context context)")
     void test_context_5() throws Exception {
         ContextVar<Integer> cvar = ContextVar.of("cvar");
         try (EventLoop loop = newLoop()) {
             List<Object> ret = loop.runUntilComplete(() -> {
                 List<Object> r = new ArrayList<>();
-                // Context ctx = Context.copy();
-                // r.add(ctx.get(cvar));
-                // Async.await(Async.spawn(() -> { Async.checkpoint(); cvar.set(1); return null; }, ctx));
-                // r.add(ctx.get(cvar));
-                // Async.await(Async.spawn(() -> { Async.checkpoint(); cvar.set(2); return null; }, ctx));
-                // r.add(ctx.get(cvar));
+                ContextVar.Context ctx = ContextVar.Context.copyCurrent();
+                r.add(ctx.get(cvar));
+                Async.await(Async.spawn(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(1);
+                    return null;
+                }, ctx));
+                r.add(ctx.get(cvar));
+                Async.await(Async.spawn(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(2);
+                    return null;
+                }, ctx));
+                r.add(ctx.get(cvar));
                 return r;
             });
             assertThat(ret).containsExactly(null, 1, 2);
@@ -1096,19 +1108,25 @@ class TestTasksGatherAndThreadsafe {
 
     /** As test_context_4 through loop.create_task(coro, context=ctx), main created by loop.create_task. */
     @Test
-    @Disabled("MISSING API: public io.loopbridge.Context with static Context copy() and <T> T get(ContextVar<T>);"
-            + " <T> Task<T> EventLoop.createTask(Callable<T> body, Context context)")
     void test_context_6() throws Exception {
         ContextVar<Integer> cvar = ContextVar.of("cvar");
         try (EventLoop loop = newLoop()) {
             Task<List<Object>> task = loop.createTask(() -> {
                 List<Object> r = new ArrayList<>();
-                // Context ctx = Context.copy();
-                // r.add(ctx.get(cvar));
-                // Async.await(EventLoop.current().createTask(() -> { Async.checkpoint(); cvar.set(1); return null; }, ctx));
-                // r.add(ctx.get(cvar));
-                // Async.await(EventLoop.current().createTask(() -> { Async.checkpoint(); cvar.set(2); return null; }, ctx));
-                // r.add(ctx.get(cvar));
+                ContextVar.Context ctx = ContextVar.Context.copyCurrent();
+                r.add(ctx.get(cvar));
+                Async.await(EventLoop.current().createTask(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(1);
+                    return null;
+                }, ctx));
+                r.add(ctx.get(cvar));
+                Async.await(EventLoop.current().createTask(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(2);
+                    return null;
+                }, ctx));
+                r.add(ctx.get(cvar));
                 return r;
             });
             assertThat(loop.runUntilComplete(task)).containsExactly(null, 1, 2);
@@ -1117,14 +1135,12 @@ class TestTasksGatherAndThreadsafe {
 
     /** Task.get_context() is the context the task was created with. */
     @Test
-    @Disabled("MISSING API: Context Task.context() (with a public Context and EventLoop.createTask(Callable<T>, Context))")
     void test_get_context() throws Exception {
         try (EventLoop loop = newLoop()) {
-            // Context context = Context.copy();
-            // Task<Object> task = loop.createTask(() -> null, context);
-            // loop.runUntilComplete(task);
-            // assertThat(task.context()).isSameAs(context);
-            fail("needs Task.context()");
+            ContextVar.Context context = ContextVar.Context.copyCurrent();
+            Task<Object> task = loop.createTask(null, () -> null, context);
+            loop.runUntilComplete(task);
+            assertThat(task.context()).isSameAs(context);
         }
     }
 
