@@ -1,6 +1,8 @@
 package io.loopbridge;
 
 import java.io.PrintStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,11 +30,11 @@ import java.util.concurrent.CompletionStage;
  */
 public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, LoopFuture.DoneListener {
 
-    private static final java.lang.invoke.VarHandle SHARED;
+    private static final VarHandle SHARED;
 
     static {
         try {
-            SHARED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Task.class, "shared", ContextVar.Context.class);
+            SHARED = MethodHandles.lookup().findVarHandle(Task.class, "shared", ContextVar.Context.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
