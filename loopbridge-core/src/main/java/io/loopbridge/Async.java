@@ -118,6 +118,14 @@ public final class Async {
         return EventLoop.current().createTask(name, body);
     }
 
+    /**
+     * Starts {@code body} as a task of the running loop that runs in {@code context} (see
+     * {@link EventLoop#createTask(String, Callable, ContextVar.Context)}); {@code name} may be null.
+     */
+    public static <T> Task<T> spawn(String name, Callable<T> body, ContextVar.Context context) {
+        return EventLoop.current().createTask(name, body, context);
+    }
+
     /** The task running this code, if any. */
     public static java.util.Optional<Task<?>> currentTask() {
         return Task.current();
@@ -180,6 +188,33 @@ public final class Async {
             c.addDoneCallback(f -> slots.get(next[0]++).setOutcome(f.rawOutcome()));
         }
         return slots;
+    }
+
+    /**
+     * asyncio.as_completed iterated with {@code async for}: the given stages themselves, in the
+     * order they finish, so the caller knows which one finished (a stage given twice counts once).
+     * Each {@code next()} of the iterator returns a finished stage at once, or suspends the calling
+     * task until the next one finishes; {@code hasNext()} never waits. The result is its own
+     * iterator: a second for-each resumes where the first stopped.
+     *
+     * <pre>{@code
+     * for (Task<Page> t : Async.asCompletedStages(fetches)) {
+     *     show(t.name(), Async.await(t));   // already done: await returns at once
+     * }
+     * }</pre>
+     *
+     * <p>To bound the iteration, put it in an {@link #timeout(Duration)} block: its expiry arrives
+     * at the pending {@code next()} as {@link java.util.concurrent.TimeoutException}, thrown as it
+     * is although {@link java.util.Iterator#next()} declares no checked exception (so
+     * {@code catch (TimeoutException e)} around the loop works). A {@code next()} that ends with
+     * an exception hands out no stage.
+     *
+     * <p>Needs a running loop; iterate in a task of it (the iteration is confined to that loop).
+     * The stages' outcomes are not read: a stage that failed is for the caller to read.
+     */
+    public static <S extends CompletionStage<?>> Iterable<S> asCompletedStages(Collection<S> stages) {
+        Objects.requireNonNull(stages, "stages");
+        return new CompletionOrder<>(Loop.of(EventLoop.current()), stages);
     }
 
     /** When {@link #wait(Collection, Duration, ReturnWhen)} returns (asyncio's {@code return_when}). */

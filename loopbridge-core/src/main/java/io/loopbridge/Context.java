@@ -17,6 +17,11 @@ final class Context {
         this.entries = entries;
     }
 
+    /** A new empty snapshot, distinct from every other: for a caller to compare by identity. */
+    static Context distinctEmpty() {
+        return new Context(new Object[0]);
+    }
+
     static Context orEmpty(Context c) {
         return c == null ? EMPTY : c;
     }
@@ -30,6 +35,15 @@ final class Context {
             }
         }
         return missing;
+    }
+
+    /** The names of the variables set, in the order they were first set, as a list: "[a, b]". */
+    String names() {
+        java.util.StringJoiner j = new java.util.StringJoiner(", ", "[", "]");
+        for (int i = 0; i < entries.length; i += 2) {
+            j.add(((ContextVar<?>) entries[i]).name());
+        }
+        return j.toString();
     }
 
     Context with(ContextVar<?> var, Object value) {

@@ -171,6 +171,16 @@ public sealed interface EventLoop extends Executor, AutoCloseable permits Select
     }
 
     /**
+     * As {@link #createTask(String, Callable)} ({@code name} may be null), the task running in
+     * {@code context} instead of a copy of the caller's values: what it sets there,
+     * {@code context} holds, and tasks given the same context share it (asyncio's
+     * {@code create_task(coro, context=ctx)}). Loop only.
+     */
+    default <T> Task<T> createTask(String name, Callable<T> body, ContextVar.Context context) {
+        return Task.start(Loop.of(this), name, body, context);
+    }
+
+    /**
      * A loop future that completes, on this loop, when {@code stage} does (on any thread).
      * A {@link LoopFuture} of this loop is returned as it is.
      */

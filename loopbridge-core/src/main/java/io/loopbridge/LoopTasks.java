@@ -26,10 +26,14 @@ final class LoopTasks {
         /** The exception the finished task failed with (now counted as seen), or null. */
         Throwable takeFailure();
 
-        /** The task's ContextVar values. */
-        Context context();
+        /** The ContextVar values the task runs with now. */
+        Context values();
 
-        void context(Context context);
+        /** Replaces them; not for a task in a shared {@link #sharedValues()} (those writes are the holder's, atomic). */
+        void values(Context values);
+
+        /** The shared holder the task runs in (a {@link ContextVar.Context}), or null when its values are its own. */
+        Scope.Holder sharedValues();
 
         /** Position in the registry (swap-remove), -1 when not registered. */
         int registryIndex();

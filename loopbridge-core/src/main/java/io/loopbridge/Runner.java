@@ -71,7 +71,7 @@ public final class Runner implements AutoCloseable {
             return LoopFuture.runUntilComplete(l, task);
         } finally {
             // Every run shares one context, as asyncio.Runner's: what a run sets, the next one sees.
-            context = task.context();
+            context = task.values();
         }
     }
 

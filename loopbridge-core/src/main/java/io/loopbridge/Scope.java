@@ -1,6 +1,9 @@
 package io.loopbridge;
 
 import io.loopbridge.internal.VirtualThreads;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -25,16 +28,55 @@ final class Scope {
      * touches a thread-local either.
      */
     private static volatile Loop[] portableTurns = new Loop[0];
+    /**
+     * A loop's callback values while the callback runs code in a {@link Holder} it entered
+     * ({@link #callIn}): the values are then the thread's {@link #PLAIN} holder's. Compared by
+     * identity, never read.
+     */
+    private static final Context IN_ENTERED_HOLDER = Context.distinctEmpty();
 
     private Scope() {
     }
 
-    /** A mutable slot for a plain thread's ContextVar values. */
-    static final class Holder {
-        Context context;
+    /**
+     * A mutable slot for ContextVar values: a plain thread's own, or one that several tasks and
+     * threads run in at once ({@link ContextVar.Context}). Thread-safe: a write is one atomic
+     * step ({@link #put}, {@link #remove}), so writers sharing the slot lose none of each other's.
+     */
+    static class Holder {
+        private static final VarHandle CONTEXT;
+
+        static {
+            try {
+                CONTEXT = MethodHandles.lookup().findVarHandle(Holder.class, "context", Context.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        /** The values now; null = empty. */
+        volatile Context context;
 
         Holder(Context context) {
             this.context = context;
+        }
+
+        /** Sets {@code var} to {@code value} atomically; returns the values before. */
+        final Context put(ContextVar<?> var, Object value) {
+            Context before;
+            do {
+                before = context;
+            } while (!CONTEXT.compareAndSet(this, before, Context.orEmpty(before).with(var, value)));
+            return before;
+        }
+
+        /** Unsets {@code var} atomically; returns the values before. */
+        final Context remove(ContextVar<?> var) {
+            Context before;
+            do {
+                before = context;
+            } while (!CONTEXT.compareAndSet(this, before, Context.orEmpty(before).without(var)));
+            return before;
         }
     }
 
@@ -132,9 +174,10 @@ final class Scope {
         if (loop != null) {
             LoopTasks.Entry e = loop.runningEntry();
             if (e != null && e.thread() == Thread.currentThread()) {
-                return e.context();
+                return e.values();
             }
-            return loop.callbackContext();
+            Context c = loop.callbackContext();
+            return c != IN_ENTERED_HOLDER ? c : PLAIN.get().context;
         }
         Holder h = PLAIN.get();
         return h == null ? null : h.context;
@@ -146,11 +189,13 @@ final class Scope {
         if (loop != null) {
             LoopTasks.Entry e = loop.runningEntry();
             if (e != null && e.thread() == Thread.currentThread()) {
-                e.context(c);
+                e.values(c);
                 return e;
             }
-            loop.callbackContext(c);
-            return loop;
+            if (loop.callbackContext() != IN_ENTERED_HOLDER) {
+                loop.callbackContext(c);
+                return loop;
+            }
         }
         Holder h = PLAIN.get();
         if (h == null) {
@@ -162,12 +207,22 @@ final class Scope {
         return h;
     }
 
-    /** The owner of the calling code's ContextVar values (a task, a loop, a thread's holder). */
+    /**
+     * The owner of the calling code's ContextVar values: a task, a loop (for its callbacks), or a
+     * {@link Holder} (a thread's own, or a shared one the calling task or thread runs in), whose
+     * writes must then be its atomic ones.
+     */
     static Object contextOwner() {
         Loop loop = loop();
         if (loop != null) {
             LoopTasks.Entry e = loop.runningEntry();
-            return e != null && e.thread() == Thread.currentThread() ? e : loop;
+            if (e != null && e.thread() == Thread.currentThread()) {
+                Holder shared = e.sharedValues();
+                return shared != null ? shared : e;
+            }
+            if (loop.callbackContext() != IN_ENTERED_HOLDER) {
+                return loop;
+            }
         }
         Holder h = PLAIN.get();
         if (h == null) {
@@ -175,6 +230,33 @@ final class Scope {
             PLAIN.set(h);
         }
         return h;
+    }
+
+    /**
+     * Calls {@code work} on this thread, which runs no task (a plain thread, or a loop's thread in
+     * a callback), with {@code values} as its ContextVar values: what it reads and writes is
+     * {@code values}'s, until it returns. For a task, see {@code Task.enterContext}.
+     */
+    static <T> T callIn(Holder values, Callable<T> work) throws Exception {
+        Loop loop = loop();
+        Context callbackValues = loop == null ? null : loop.callbackContext();
+        Holder prev = PLAIN.get();
+        PLAIN.set(values);
+        if (loop != null) {
+            loop.callbackContext(IN_ENTERED_HOLDER);
+        }
+        try {
+            return work.call();
+        } finally {
+            if (loop != null) {
+                loop.callbackContext(callbackValues);
+            }
+            if (prev == null) {
+                PLAIN.remove();
+            } else {
+                PLAIN.set(prev);
+            }
+        }
     }
 
     /** Runs {@code r} on this (non-loop) thread with {@code context} as its ContextVar values. */

@@ -1,5 +1,8 @@
 package io.loopbridge;
 
+import java.io.PrintStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +30,16 @@ import java.util.concurrent.CompletionStage;
  */
 public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, LoopFuture.DoneListener {
 
+    private static final VarHandle SHARED;
+
+    static {
+        try {
+            SHARED = MethodHandles.lookup().findVarHandle(Task.class, "shared", ContextVar.Context.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** The given name, or null: then "Task-" + id, built only when asked for. */
     private final String name;
     private long id;
@@ -34,8 +47,14 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     /** The creator's SLF4J MDC, installed in the task's thread (null when empty or no MDC). */
     private final Map<String, String> mdc;
     private final TaskCarrier carrier;
-    /** The task's ContextVar values. */
+    /** The task's own ContextVar values (unused while it runs in {@link #shared}). */
     private Context context;
+    /**
+     * The context the task runs in when it is not its own values: the one given at creation,
+     * one entered with {@link ContextVar.Context#call}, or its own made shareable by
+     * {@link #context()}. Null for most tasks, which then pay nothing for it.
+     */
+    private ContextVar.Context shared;
     Thread thread;
     private int registryIndex = -1;
     /** PORTABLE mode: the baton's state (null in FAST mode). */
@@ -62,13 +81,26 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
      * values; it starts on the loop's next iteration. Loop turn.
      */
     static <T> Task<T> start(Loop loop, String name, Callable<T> body, Context context) {
+        return start(loop, name, body, context, null);
+    }
+
+    /**
+     * As {@link #start(Loop, String, Callable, Context)}, the task running in {@code context}: what
+     * it sets there, {@code context} holds, and tasks given the same context share it. Loop turn.
+     */
+    static <T> Task<T> start(Loop loop, String name, Callable<T> body, ContextVar.Context context) {
+        return start(loop, name, body, null, java.util.Objects.requireNonNull(context, "context"));
+    }
+
+    private static <T> Task<T> start(Loop loop, String name, Callable<T> body, Context values, ContextVar.Context shared) {
         java.util.Objects.requireNonNull(body, "body");
         loop.checkConfined("createTask");
         if (loop.refusesTasks()) {
             throw new IllegalStateException("cannot create a task on event loop '" + loop.name() + "': it is "
                     + (loop.api().isClosed() ? "closed" : "closing"));
         }
-        Task<T> t = new Task<>(loop, name, body, context);
+        Task<T> t = new Task<>(loop, name, body, values);
+        t.shared = shared;
         t.id = loop.tasks().add(t);
         t.carrier.start(t);
         if (loop.closing()) {
@@ -101,13 +133,53 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     }
 
     @Override
-    public Context context() {
-        return context;
+    public Context values() {
+        ContextVar.Context s = shared;
+        return s == null ? context : s.context;
     }
 
     @Override
-    public void context(Context c) {
+    public void values(Context c) {
         context = c;
+    }
+
+    @Override
+    public Scope.Holder sharedValues() {
+        return shared;
+    }
+
+    /** This task's own thread: its code runs in {@code c} (null: its own values) from now on; returns where it ran before. */
+    ContextVar.Context enterContext(ContextVar.Context c) {
+        ContextVar.Context before = shared;
+        shared = c;
+        return before;
+    }
+
+    /**
+     * The context this task's code runs in (asyncio's {@code Task.get_context}): the one it was
+     * created with, or, for a task created without one, its own values, which from this call on
+     * live in the returned context (so a task created with it shares them). While the task runs
+     * code inside {@link ContextVar.Context#call}, that call's context.
+     *
+     * <p>Called on the task's loop (its thread, one of its tasks, this task), from any thread
+     * while the loop is not running, or once the task is done.
+     *
+     * @throws IllegalStateException if called from another thread while the loop runs the task
+     */
+    public ContextVar.Context context() {
+        if (!isDone() && loop.loopThread() != null && !loop.inLoop()) {
+            throw new IllegalStateException("Task.context() of " + this + " called from thread '"
+                    + Thread.currentThread().getName() + "' while its event loop '" + loop.name()
+                    + "' runs it: call it on the loop (in a task or callback of it), e.g. through"
+                    + " loop.callSoonThreadsafe, or once the task is done");
+        }
+        ContextVar.Context s = shared;
+        if (s == null) {
+            ContextVar.Context own = ContextVar.Context.ownedBy(this, context);
+            // Compare-and-set: two threads asking about a done task get the same context.
+            s = SHARED.compareAndSet(this, null, own) ? own : shared;
+        }
+        return s;
     }
 
     @Override
@@ -438,23 +510,69 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     // ---------------------------------------------------------------- diagnostics
 
     /**
-     * Where the task's code is suspended now, innermost first, without the library's and the
-     * JDK's own frames (asyncio's {@code Task.get_stack}): empty when the task is done, has not
-     * started, or is the caller. Any thread.
+     * Where the task's code is now, innermost frame first, without the library's and the JDK's
+     * own frames (asyncio's {@code Task.get_stack}): where it is suspended, or, asked by the task
+     * itself, where it runs. Empty when the task is done or has not started. Any thread.
      */
     public List<StackTraceElement> stack() {
+        return stack(Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #stack()}, at most the {@code limit} innermost frames. Any thread.
+     *
+     * @throws IllegalArgumentException if {@code limit} is negative
+     */
+    public List<StackTraceElement> stack(int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must not be negative, got " + limit);
+        }
         Thread t = thread;
         List<StackTraceElement> out = new ArrayList<>();
-        if (isDone() || t == null || t == Thread.currentThread() || !t.isAlive()) {
+        if (isDone() || t == null || !t.isAlive()) {
             return out;
         }
         for (StackTraceElement e : t.getStackTrace()) {
-            String c = e.getClassName();
-            if (!c.startsWith("java.") && !c.startsWith("jdk.") && !isLibraryFrame(c)) {
+            if (out.size() >= limit) {
+                break;
+            }
+            if (!isJdkOrLibraryFrame(e)) {
                 out.add(e);
             }
         }
         return out;
+    }
+
+    /**
+     * Prints {@link #stack(int) stack(limit)} to {@code out} under a line naming the task, one
+     * {@code "\tat "} line per frame as {@link Throwable#printStackTrace(PrintStream)} prints them
+     * (asyncio's {@code Task.print_stack}). A task that failed prints its exception's stack
+     * trace instead. Any thread.
+     *
+     * @throws IllegalArgumentException if {@code limit} is negative
+     */
+    public void printStack(int limit, PrintStream out) {
+        java.util.Objects.requireNonNull(out, "out");
+        List<StackTraceElement> frames = stack(limit);
+        Throwable failure = isCompletedExceptionally() && !isCancelled() ? ((Failure) rawOutcome()).exception : null;
+        String nl = System.lineSeparator();
+        StringBuilder sb = new StringBuilder();
+        if (!frames.isEmpty()) {
+            sb.append("Stack for ").append(this).append(" (innermost first):").append(nl);
+            for (StackTraceElement e : frames) {
+                sb.append("\tat ").append(e).append(nl);
+            }
+        } else if (failure != null) {
+            sb.append("Stack for ").append(this).append(':').append(nl); // the exception's, printed below
+        } else {
+            sb.append("No stack for ").append(this).append(nl);
+        }
+        synchronized (out) { // one block, not interleaved with other writers, as printStackTrace does
+            out.print(sb);
+            if (failure != null) {
+                failure.printStackTrace(out);
+            }
+        }
     }
 
     @Override
@@ -466,16 +584,30 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
             sb.append("pending start");
         } else {
             sb.append("running");
-            List<StackTraceElement> where = stack();
-            if (!where.isEmpty()) {
-                sb.append(", suspended at ").append(where.get(0));
+            if (thread != Thread.currentThread()) {
+                List<StackTraceElement> where = stack(1);
+                if (!where.isEmpty()) {
+                    sb.append(", suspended at ").append(where.get(0));
+                }
             }
         }
         return sb.append(']').toString();
     }
 
-    private static boolean isLibraryFrame(String className) {
-        // The library's own frames; user code (and this project's tests) may share the package.
-        return className.startsWith("io.loopbridge.") && !className.matches(".*Tests?(\\$.*)?$");
+    private static boolean isJdkOrLibraryFrame(StackTraceElement e) {
+        String module = e.getModuleName();
+        if (module != null) {
+            return module.startsWith("java.") || module.startsWith("jdk.") || module.equals("io.loopbridge");
+        }
+        String c = e.getClassName();
+        if (c.startsWith("java.") || c.startsWith("jdk.")) {
+            return true;
+        }
+        // On the class path: the library's packages, which user code (and this project's tests)
+        // may share.
+        String pkg = c.substring(0, Math.max(0, c.lastIndexOf('.')));
+        boolean libraryPackage = pkg.equals("io.loopbridge") || pkg.equals("io.loopbridge.streams")
+                || pkg.startsWith("io.loopbridge.internal");
+        return libraryPackage && !c.matches(".*Tests?(\\$.*)?$");
     }
 }

@@ -104,11 +104,27 @@ public final class TaskGroup implements AutoCloseable {
 
     /** Spawns a named child task in this group. */
     public <T> Task<T> spawn(String name, Callable<T> body) {
+        checkOpen();
+        return adopt(Task.start(loop, name, body, Scope.context()));
+    }
+
+    /**
+     * Spawns a child task that runs in {@code context} (see
+     * {@link EventLoop#createTask(String, Callable, ContextVar.Context)}); {@code name} may be null.
+     */
+    public <T> Task<T> spawn(String name, Callable<T> body, ContextVar.Context context) {
+        checkOpen();
+        return adopt(Task.start(loop, name, body, context));
+    }
+
+    private void checkOpen() {
         if (state == State.CLOSED || aborting) {
             throw new IllegalStateException("cannot spawn into this TaskGroup: it is "
                     + (state == State.CLOSED ? "closed" : "shutting down because a task failed or it was cancelled"));
         }
-        Task<T> t = Task.start(loop, name, body, Scope.context());
+    }
+
+    private <T> Task<T> adopt(Task<T> t) {
         children.add(t);
         pending++;
         t.addListener(f -> childDone(t));

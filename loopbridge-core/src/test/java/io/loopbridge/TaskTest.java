@@ -441,4 +441,50 @@ class TaskTest {
         assertThat(t.isCancelled()).isTrue();
         assertThat(log).containsExactly("cleanup");
     }
+
+    private static Void parkedInHelper(LoopFuture<Void> gate) throws Exception {
+        return Async.await(gate);
+    }
+
+    @Test
+    void stackShowsWhereASuspendedTaskWaitsWithoutLibraryFrames() throws Exception {
+        try (EventLoop loop = EventLoop.create()) {
+            LoopFuture<Void> gate = loop.createFuture();
+            Task<Void> t = loop.createTask("parked", () -> parkedInHelper(gate));
+            loop.runUntilComplete(() -> {
+                Async.checkpoint();
+                List<StackTraceElement> all = t.stack();
+                assertThat(all).isNotEmpty();
+                assertThat(all.get(0).getMethodName()).isEqualTo("parkedInHelper");
+                assertThat(all).extracting(StackTraceElement::getClassName)
+                        .allMatch(c -> c.equals(TaskTest.class.getName()));
+                assertThat(t.stack(1)).containsExactly(all.get(0));
+                assertThat(t.stack(0)).isEmpty();
+                assertThat(t.toString()).isEqualTo("Task[parked, running, suspended at " + all.get(0) + "]");
+                return null;
+            });
+            gate.complete(null);
+            loop.runUntilComplete(t);
+            assertThat(t.stack()).isEmpty();
+            assertThatThrownBy(() -> t.stack(-1)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("-1");
+        }
+    }
+
+    @Test
+    void printStackOfAFailedTaskPrintsItsException() throws Exception {
+        try (EventLoop loop = EventLoop.create()) {
+            Task<Void> t = loop.createTask("failing", () -> {
+                throw new IOException("disk gone");
+            });
+            assertThatThrownBy(() -> loop.runUntilComplete(t)).isInstanceOf(IOException.class);
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            t.printStack(10, new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8))
+                    .startsWith("Stack for Task[failing, failed: java.io.IOException: disk gone]:" + System.lineSeparator()
+                            + "java.io.IOException: disk gone")
+                    .contains("java.io.IOException: disk gone")
+                    .contains("\tat io.loopbridge.TaskTest");
+        }
+    }
 }

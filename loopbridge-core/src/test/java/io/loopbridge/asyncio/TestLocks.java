@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.loopbridge.Async;
+import io.loopbridge.AsyncBarrier;
 import io.loopbridge.AsyncCondition;
 import io.loopbridge.AsyncEvent;
 import io.loopbridge.AsyncLock;
@@ -33,7 +34,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -57,8 +57,10 @@ import org.junit.jupiter.api.Test;
  * which the cases that count them read; {@code sem._value} is
  * {@link AsyncSemaphore#availablePermits()}.
  *
- * <p>asyncio.Barrier has no loopbridge counterpart: BarrierTests are ported against the
- * proposed API (the private {@link Barrier} interface mirrors it) and disabled as MISSING API.
+ * <p>asyncio.Barrier is {@link AsyncBarrier} ({@code wait()} / {@code n_waiting} / {@code broken} are
+ * {@code await()} / {@code waiting()} / {@code isBroken()}; BrokenBarrierError is
+ * {@link BrokenBarrierException}); {@code reset()} and {@code abort()} do not suspend, so they
+ * are plain calls where Python awaits them.
  *
  * <p>Left out (no Java meaning):
  * <ul>
@@ -1446,37 +1448,8 @@ class TestLocks {
 
     // ==================================================================== BarrierTests
 
-    /**
-     * The API BarrierTests need, as proposed for loopbridge (MISSING API):
-     * {@code public final class AsyncBarrier} with {@code AsyncBarrier(int parties)}
-     * (IllegalArgumentException below 1), {@code int await() throws Exception} (the arrival
-     * index; {@link BrokenBarrierException} once reset or aborted), {@code void reset() throws
-     * Exception}, {@code void abort() throws Exception}, {@code int parties()},
-     * {@code int waiting()} (n_waiting), {@code boolean isBroken()}, and a {@code toString()}
-     * naming the state (filling / draining / resetting / broken) as asyncio's repr does.
-     */
-    interface Barrier {
-        int await() throws Exception;
-
-        void reset() throws Exception;
-
-        void abort() throws Exception;
-
-        int parties();
-
-        int waiting();
-
-        boolean isBroken();
-    }
-
-    static Barrier newBarrier(int parties) {
-        // return new AsyncBarrier(parties);
-        throw new UnsupportedOperationException("MISSING API: new AsyncBarrier(int parties)");
-    }
-
+    /** asyncio.Barrier is {@link AsyncBarrier}: {@code wait()} is {@code await()}, {@code n_waiting} is {@code waiting()}. */
     @Nested
-    @Disabled("MISSING API: io.loopbridge.AsyncBarrier(int parties) with int await() throws Exception "
-            + "(BrokenBarrierException), reset(), abort(), parties(), waiting(), isBroken() (asyncio.Barrier)")
     class BarrierTests {
         int N = 5;
 
@@ -1497,10 +1470,10 @@ class TestLocks {
         @Test
         void test_barrier_parties() throws Exception {
             runAsync(() -> {
-                assertThrows(IllegalArgumentException.class, () -> newBarrier(0));
-                assertThrows(IllegalArgumentException.class, () -> newBarrier(-4));
+                assertThrows(IllegalArgumentException.class, () -> new AsyncBarrier(0));
+                assertThrows(IllegalArgumentException.class, () -> new AsyncBarrier(-4));
 
-                assertNotNull(newBarrier(N));
+                assertNotNull(new AsyncBarrier(N));
             });
         }
 
@@ -1509,7 +1482,7 @@ class TestLocks {
         void test_context_manager() throws Exception {
             runAsync(() -> {
                 N = 3;
-                Barrier barrier = newBarrier(N);
+                AsyncBarrier barrier = new AsyncBarrier(N);
                 List<Integer> results = new ArrayList<>();
 
                 gatherTasks(N, () -> {
@@ -1529,7 +1502,7 @@ class TestLocks {
         @Test
         void test_filling_one_task() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(1);
+                AsyncBarrier barrier = new AsyncBarrier(1);
 
                 barrier.await();
                 boolean ret = true;
@@ -1544,7 +1517,7 @@ class TestLocks {
         @Test
         void test_filling_one_task_twice() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(1);
+                AsyncBarrier barrier = new AsyncBarrier(1);
 
                 Task<Integer> t1 = Async.spawn(barrier::await);
                 sleep0();
@@ -1566,7 +1539,7 @@ class TestLocks {
         void test_filling_task_by_task() throws Exception {
             runAsync(() -> {
                 N = 3;
-                Barrier barrier = newBarrier(N);
+                AsyncBarrier barrier = new AsyncBarrier(N);
 
                 Task<Integer> t1 = Async.spawn(barrier::await);
                 sleep0();
@@ -1592,7 +1565,7 @@ class TestLocks {
         @Test
         void test_filling_tasks_wait_twice() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(N);
+                AsyncBarrier barrier = new AsyncBarrier(N);
                 List<Boolean> results = new ArrayList<>();
 
                 gatherTasks(N, () -> {
@@ -1617,7 +1590,7 @@ class TestLocks {
         @Test
         void test_filling_tasks_check_return_value() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(N);
+                AsyncBarrier barrier = new AsyncBarrier(N);
                 List<Boolean> results1 = new ArrayList<>();
                 List<Boolean> results2 = new ArrayList<>();
 
@@ -1646,7 +1619,7 @@ class TestLocks {
         @Test
         void test_draining_state() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(N);
+                AsyncBarrier barrier = new AsyncBarrier(N);
                 List<Boolean> results = new ArrayList<>();
 
                 gatherTasks(N, () -> {
@@ -1670,8 +1643,8 @@ class TestLocks {
         void test_blocking_tasks_while_draining() throws Exception {
             runAsync(() -> {
                 int rewait = 2;
-                Barrier barrier = newBarrier(N);
-                Barrier barrierNowaiting = newBarrier(N - rewait);
+                AsyncBarrier barrier = new AsyncBarrier(N);
+                AsyncBarrier barrierNowaiting = new AsyncBarrier(N - rewait);
                 int[] rewaitN = {rewait};
 
                 // a success means that barrierNowaiting was waited for exactly N-rewait=3 times
@@ -1700,7 +1673,7 @@ class TestLocks {
         void test_filling_tasks_cancel_one() throws Exception {
             runAsync(() -> {
                 N = 3;
-                Barrier barrier = newBarrier(N);
+                AsyncBarrier barrier = new AsyncBarrier(N);
                 List<Boolean> results = new ArrayList<>();
 
                 Callable<Void> coro = () -> {
@@ -1742,7 +1715,7 @@ class TestLocks {
         @Test
         void test_reset_barrier() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(1);
+                AsyncBarrier barrier = new AsyncBarrier(1);
 
                 spawn(barrier::reset);
                 sleep0();
@@ -1756,7 +1729,7 @@ class TestLocks {
         @Test
         void test_reset_barrier_while_tasks_waiting() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(N);
+                AsyncBarrier barrier = new AsyncBarrier(N);
                 List<Boolean> results = new ArrayList<>();
 
                 // N-1 tasks waiting on barrier with N parties
@@ -1790,7 +1763,7 @@ class TestLocks {
         @Test
         void test_reset_barrier_when_tasks_half_draining() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(N);
+                AsyncBarrier barrier = new AsyncBarrier(N);
                 List<Boolean> results1 = new ArrayList<>();
                 int restOfTasks = N / 2;
                 int[] out = {0};
@@ -1826,7 +1799,7 @@ class TestLocks {
         @Test
         void test_reset_barrier_when_tasks_half_draining_half_blocking() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(N);
+                AsyncBarrier barrier = new AsyncBarrier(N);
                 List<Boolean> results1 = new ArrayList<>();
                 List<Boolean> results2 = new ArrayList<>();
                 int blockingTasks = N / 2;
@@ -1876,7 +1849,7 @@ class TestLocks {
         @Test
         void test_reset_barrier_while_tasks_waiting_and_waiting_again() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(N);
+                AsyncBarrier barrier = new AsyncBarrier(N);
                 List<Boolean> results1 = new ArrayList<>();
                 List<Boolean> results2 = new ArrayList<>();
 
@@ -1918,7 +1891,7 @@ class TestLocks {
         @Test
         void test_reset_barrier_while_tasks_draining() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(N);
+                AsyncBarrier barrier = new AsyncBarrier(N);
                 List<Boolean> results1 = new ArrayList<>();
                 List<Boolean> results2 = new ArrayList<>();
                 List<Boolean> results3 = new ArrayList<>();
@@ -1968,7 +1941,7 @@ class TestLocks {
         @Test
         void test_abort_barrier() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(1);
+                AsyncBarrier barrier = new AsyncBarrier(1);
 
                 spawn(barrier::abort);
                 sleep0();
@@ -1982,7 +1955,7 @@ class TestLocks {
         @Test
         void test_abort_barrier_when_tasks_half_draining_half_blocking() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(N);
+                AsyncBarrier barrier = new AsyncBarrier(N);
                 List<Boolean> results1 = new ArrayList<>();
                 List<Boolean> results2 = new ArrayList<>();
                 int blockingTasks = N / 2;
@@ -2026,7 +1999,7 @@ class TestLocks {
         @Test
         void test_abort_barrier_when_exception() throws Exception {
             runAsync(() -> {
-                Barrier barrier = newBarrier(N);
+                AsyncBarrier barrier = new AsyncBarrier(N);
                 List<Boolean> results1 = new ArrayList<>();
                 List<Boolean> results2 = new ArrayList<>();
 
@@ -2058,8 +2031,8 @@ class TestLocks {
         @Test
         void test_abort_barrier_when_exception_then_resetting() throws Exception {
             runAsync(() -> {
-                Barrier barrier1 = newBarrier(N);
-                Barrier barrier2 = newBarrier(N);
+                AsyncBarrier barrier1 = new AsyncBarrier(N);
+                AsyncBarrier barrier2 = new AsyncBarrier(N);
                 List<Boolean> results1 = new ArrayList<>();
                 List<Boolean> results2 = new ArrayList<>();
                 List<Boolean> results3 = new ArrayList<>();

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.fail;
 import io.loopbridge.Async;
 import io.loopbridge.AsyncEvent;
 import io.loopbridge.CancelledException;
+import io.loopbridge.ContextVar;
 import io.loopbridge.EventLoop;
 import io.loopbridge.Task;
 import io.loopbridge.TaskGroup;
@@ -21,7 +22,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -859,23 +859,28 @@ class TestTaskGroups {
      * A child spawned in a given context sets its variables in that context, visible to the
      * body afterwards (create_task(context=ctx)).
      */
-    @Disabled("MISSING API: public Context Context.copyCurrent(), <T> T Context.get(ContextVar<T>) and "
-            + "<T> Task<T> TaskGroup.spawn(Callable<T> body, Context context) (asyncio's copy_context() and create_task(context=))")
     @Test
     void test_taskgroup_task_context() throws Exception {
         run(() -> {
-            // ContextVar<Integer> cvar = ContextVar.of("cvar");
-            // try (TaskGroup g = TaskGroup.open()) {
-            //     Context ctx = Context.copyCurrent();
-            //     assertThat(ctx.get(cvar)).isNull();
-            //     Task<Object> t1 = g.spawn(() -> { Async.checkpoint(); cvar.set(1); return null; }, ctx);
-            //     Async.await(t1);
-            //     assertThat(ctx.get(cvar)).isEqualTo(1);
-            //     Task<Object> t2 = g.spawn(() -> { Async.checkpoint(); cvar.set(2); return null; }, ctx);
-            //     Async.await(t2);
-            //     assertThat(ctx.get(cvar)).isEqualTo(2);
-            // }
-            fail("TaskGroup.spawn(body, context) does not exist");
+            ContextVar<Integer> cvar = ContextVar.of("cvar");
+            try (TaskGroup g = TaskGroup.open()) {
+                ContextVar.Context ctx = ContextVar.Context.copyCurrent();
+                assertThat(ctx.get(cvar)).isNull();
+                Task<Object> t1 = g.spawn(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(1);
+                    return null;
+                }, ctx);
+                Async.await(t1);
+                assertThat(ctx.get(cvar)).isEqualTo(1);
+                Task<Object> t2 = g.spawn(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(2);
+                    return null;
+                }, ctx);
+                Async.await(t2);
+                assertThat(ctx.get(cvar)).isEqualTo(2);
+            }
             return null;
         });
     }

@@ -17,8 +17,11 @@ import io.loopbridge.EventLoop;
 import io.loopbridge.LoopFuture;
 import io.loopbridge.Task;
 import io.loopbridge.TimerHandle;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -30,7 +33,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -293,23 +295,27 @@ class TestTasks {
     private static Void getStackBar() throws Exception {
         Task<?> t = Async.currentTask().orElseThrow();
         // test get_stack()
-        // List<StackTraceElement> f = t.getStack(2);
-        // assertThat(f).extracting(StackTraceElement::getMethodName).contains("getStackFoo");
+        List<StackTraceElement> f = t.stack(2);
+        assertThat(f).extracting(StackTraceElement::getMethodName).containsExactly("getStackBar", "getStackFoo");
         // test print_stack()
-        // StringWriter file = new StringWriter();
-        // t.printStack(2, new PrintWriter(file));
-        // assertThat(file.toString()).contains("getStackFoo");
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        t.printStack(2, new PrintStream(file, true, StandardCharsets.UTF_8));
+        assertThat(file.toString(StandardCharsets.UTF_8))
+                .containsPattern("Stack for Task\\[Task-\\d+, running\\]")
+                .contains("\tat io.loopbridge.asyncio.TestTasks.getStackFoo(TestTasks.java:");
+        assertThat(file.toString(StandardCharsets.UTF_8).split("\tat ", -1)).hasSize(3); // two frames
         assertThat(t.isDone()).isFalse();
         return null;
     }
 
     /**
      * Task.get_stack / print_stack: the frames of a running task, read (and printed) from inside
-     * it, show the caller of the method asking.
+     * it, show the caller of the method asking. Java form: {@code stack(limit)} lists the
+     * innermost frames first, as a Java stack trace does (asyncio lists oldest first), so
+     * limit 2 gives the asking method and its caller; print_stack's {@code file} is a
+     * {@link PrintStream}, as for {@link Throwable#printStackTrace(PrintStream)}.
      */
     @Test
-    @Disabled("MISSING API: List<StackTraceElement> Task.getStack(int limit) and Task.printStack(int limit, PrintWriter out)"
-            + " (asyncio's get_stack/print_stack); only Task.toString shows one 'suspended at' frame")
     void test_get_stack() throws Exception {
         try (EventLoop loop = newLoop()) {
             loop.runUntilComplete(() -> Async.await(Async.spawn(TestTasks::getStackFoo)));

@@ -35,7 +35,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -99,10 +98,10 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code CompatibilityTests} has no test methods.</li>
  * </ul>
  *
- * <p>Cases that need {@code asyncio.wait} (being added to {@code Async} in parallel) are
- * ported as {@code @Disabled("MISSING API: ...")} with the call in a comment:
- * test_as_completed_concurrent, test_current_task_with_interleaving_tasks,
- * test_yield_wait_does_not_shield_cancel, test_wait_invalid_args.
+ * <p>{@code asyncio.wait} is {@link Async#wait}; 3.13's async iteration of
+ * {@code as_completed} (the original awaitables back, in completion order) is
+ * {@link Async#asCompletedStages}; {@code contextvars.copy_context()} and
+ * {@code create_task(context=)} are {@link ContextVar.Context} and the task factories taking one.
  */
 class TestTasksGatherAndThreadsafe {
 
@@ -164,25 +163,24 @@ class TestTasksGatherAndThreadsafe {
 
     /**
      * 3.13's async iteration of as_completed yields the very tasks that were passed in, as they
-     * finish (coroutines are not yielded back: that half is Python-only). loopbridge's
-     * asCompleted only returns new futures, so a caller cannot tell which task finished.
+     * finish (coroutines are not yielded back: that half is Python-only). Java form:
+     * {@link Async#asCompletedStages}, whose iteration hands back the stages given
+     * ({@code Async.asCompleted} returns new futures, bound by completion index).
      */
     @Test
-    @Disabled("MISSING API: static <S extends CompletionStage<?>> Iterable<S> Async.asCompletedStages(Collection<S> stages)"
-            + " (next() suspends until the next stage is done and returns that stage itself)")
     void test_as_completed_same_tasks_in_as_out() throws Exception {
         try (EventLoop loop = newLoop()) {
-            Set<Object> out = loop.runUntilComplete(() -> {
+            loop.runUntilComplete(() -> {
                 Task<String> taskB = Async.spawn(() -> "b");
                 Task<String> taskD = Async.spawn(() -> "d");
                 List<Task<String>> in = List.of(taskB, taskD);
                 Set<Object> awaitablesOut = new HashSet<>();
-                // for (Task<String> t : Async.asCompletedStages(in)) {
-                //     awaitablesOut.add(t);
-                // }
-                return awaitablesOut;
+                for (Task<String> t : Async.asCompletedStages(in)) {
+                    awaitablesOut.add(t);
+                }
+                assertThat(awaitablesOut).isEqualTo(new HashSet<>(in));
+                return null;
             });
-            assertThat(out).hasSize(2);
         }
     }
 
@@ -302,8 +300,6 @@ class TestTasksGatherAndThreadsafe {
 
     /** Several futures from as_completed can be awaited concurrently (through asyncio.wait). */
     @Test
-    @Disabled("MISSING API: static <F extends CompletionStage<?>> Async.Waited<F> Async.wait(Collection<F> futures,"
-            + " Duration timeout, Async.ReturnWhen when) (asyncio.wait, being added by the part-A port)")
     void test_as_completed_concurrent() throws Exception {
         try (EventLoop loop = newLoop()) {
             loop.runUntilComplete(() -> {
@@ -312,10 +308,10 @@ class TestTasksGatherAndThreadsafe {
                 List<LoopFuture<String>> futs = Async.asCompleted(List.of(a, b));
                 assertThat(futs).hasSize(2);
                 Set<Object> results = new HashSet<>();
-                // Async.Waited<LoopFuture<String>> w = Async.wait(futs, null, Async.ReturnWhen.ALL_COMPLETED);
-                // for (LoopFuture<String> f : w.done()) {
-                //     results.add(f.result());
-                // }
+                Async.Waited<LoopFuture<String>> w = Async.wait(futs, null, Async.ReturnWhen.ALL_COMPLETED);
+                for (LoopFuture<String> f : w.done()) {
+                    results.add(f.result());
+                }
                 assertThat(results).containsExactlyInAnyOrder("a", "b");
                 return null;
             });
@@ -552,8 +548,6 @@ class TestTasksGatherAndThreadsafe {
 
     /** current_task follows two tasks that hand control to each other (run through asyncio.wait). */
     @Test
-    @Disabled("MISSING API: static <F extends CompletionStage<?>> Async.Waited<F> Async.wait(Collection<F> futures,"
-            + " Duration timeout, Async.ReturnWhen when) (asyncio.wait, being added by the part-A port)")
     void test_current_task_with_interleaving_tasks() throws Exception {
         try (EventLoop loop = newLoop()) {
             assertThat(Async.currentTask()).isEmpty();
@@ -576,7 +570,7 @@ class TestTasksGatherAndThreadsafe {
                 return null;
             }));
             loop.runUntilComplete(() -> {
-                // Async.wait(List.of(task1.get(), task2.get()), null, Async.ReturnWhen.ALL_COMPLETED);
+                Async.wait(List.of(task1.get(), task2.get()), null, Async.ReturnWhen.ALL_COMPLETED);
                 return null;
             });
             assertThat(task1.get().isDone() && task2.get().isDone()).isTrue();
@@ -625,8 +619,6 @@ class TestTasksGatherAndThreadsafe {
 
     /** Cancelling a task inside asyncio.wait makes wait return early and leaves inner running. */
     @Test
-    @Disabled("MISSING API: static <F extends CompletionStage<?>> Async.Waited<F> Async.wait(Collection<F> futures,"
-            + " Duration timeout, Async.ReturnWhen when) (asyncio.wait, being added by the part-A port)")
     void test_yield_wait_does_not_shield_cancel() throws Exception {
         try (EventLoop loop = newLoop()) {
             int[] proof = {0};
@@ -637,7 +629,7 @@ class TestTasksGatherAndThreadsafe {
                     proof[0] += 1;
                     return null;
                 });
-                // Async.wait(List.of(inner), null, Async.ReturnWhen.ALL_COMPLETED);
+                Async.wait(List.of(inner), null, Async.ReturnWhen.ALL_COMPLETED);
                 proof[0] += 100;
                 return null;
             });
@@ -823,12 +815,10 @@ class TestTasksGatherAndThreadsafe {
 
     /** asyncio.wait refuses an empty set of futures with ValueError (the TypeError half is static typing). */
     @Test
-    @Disabled("MISSING API: static <F extends CompletionStage<?>> Async.Waited<F> Async.wait(Collection<F> futures,"
-            + " Duration timeout, Async.ReturnWhen when) (asyncio.wait, being added by the part-A port)")
     void test_wait_invalid_args() throws Exception {
         try (EventLoop loop = newLoop()) {
             Throwable thrown = catchThrowable(() -> loop.runUntilComplete(() -> {
-                // Async.wait(List.<LoopFuture<?>>of(), null, Async.ReturnWhen.ALL_COMPLETED);
+                Async.wait(List.<LoopFuture<?>>of(), null, Async.ReturnWhen.ALL_COMPLETED);
                 return null;
             }));
             assertThat(thrown).isInstanceOf(IllegalArgumentException.class);
@@ -1062,19 +1052,25 @@ class TestTasksGatherAndThreadsafe {
 
     /** A task created with context=ctx (new_task) writes into ctx; two tasks share it: [None, 1, 2]. */
     @Test
-    @Disabled("MISSING API: public io.loopbridge.Context with static Context copy() and <T> T get(ContextVar<T>);"
-            + " <T> Task<T> EventLoop.createTask(Callable<T> body, Context context)")
     void test_context_4() throws Exception {
         ContextVar<Integer> cvar = ContextVar.of("cvar");
         try (EventLoop loop = newLoop()) {
             List<Object> ret = loop.runUntilComplete(() -> {
                 List<Object> r = new ArrayList<>();
-                // Context ctx = Context.copy();
-                // r.add(ctx.get(cvar));
-                // Async.await(EventLoop.current().createTask(() -> { Async.checkpoint(); cvar.set(1); return null; }, ctx));
-                // r.add(ctx.get(cvar));
-                // Async.await(EventLoop.current().createTask(() -> { Async.checkpoint(); cvar.set(2); return null; }, ctx));
-                // r.add(ctx.get(cvar));
+                ContextVar.Context ctx = ContextVar.Context.copyCurrent();
+                r.add(ctx.get(cvar));
+                Async.await(EventLoop.current().createTask(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(1);
+                    return null;
+                }, ctx));
+                r.add(ctx.get(cvar));
+                Async.await(EventLoop.current().createTask(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(2);
+                    return null;
+                }, ctx));
+                r.add(ctx.get(cvar));
                 return r;
             });
             assertThat(ret).containsExactly(null, 1, 2);
@@ -1083,19 +1079,25 @@ class TestTasksGatherAndThreadsafe {
 
     /** As test_context_4 through asyncio.create_task(coro, context=ctx). */
     @Test
-    @Disabled("MISSING API: public io.loopbridge.Context with static Context copy() and <T> T get(ContextVar<T>);"
-            + " static <T> Task<T> Async.spawn(Callable<T> body, Context context)")
     void test_context_5() throws Exception {
         ContextVar<Integer> cvar = ContextVar.of("cvar");
         try (EventLoop loop = newLoop()) {
             List<Object> ret = loop.runUntilComplete(() -> {
                 List<Object> r = new ArrayList<>();
-                // Context ctx = Context.copy();
-                // r.add(ctx.get(cvar));
-                // Async.await(Async.spawn(() -> { Async.checkpoint(); cvar.set(1); return null; }, ctx));
-                // r.add(ctx.get(cvar));
-                // Async.await(Async.spawn(() -> { Async.checkpoint(); cvar.set(2); return null; }, ctx));
-                // r.add(ctx.get(cvar));
+                ContextVar.Context ctx = ContextVar.Context.copyCurrent();
+                r.add(ctx.get(cvar));
+                Async.await(Async.spawn(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(1);
+                    return null;
+                }, ctx));
+                r.add(ctx.get(cvar));
+                Async.await(Async.spawn(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(2);
+                    return null;
+                }, ctx));
+                r.add(ctx.get(cvar));
                 return r;
             });
             assertThat(ret).containsExactly(null, 1, 2);
@@ -1104,19 +1106,25 @@ class TestTasksGatherAndThreadsafe {
 
     /** As test_context_4 through loop.create_task(coro, context=ctx), main created by loop.create_task. */
     @Test
-    @Disabled("MISSING API: public io.loopbridge.Context with static Context copy() and <T> T get(ContextVar<T>);"
-            + " <T> Task<T> EventLoop.createTask(Callable<T> body, Context context)")
     void test_context_6() throws Exception {
         ContextVar<Integer> cvar = ContextVar.of("cvar");
         try (EventLoop loop = newLoop()) {
             Task<List<Object>> task = loop.createTask(() -> {
                 List<Object> r = new ArrayList<>();
-                // Context ctx = Context.copy();
-                // r.add(ctx.get(cvar));
-                // Async.await(EventLoop.current().createTask(() -> { Async.checkpoint(); cvar.set(1); return null; }, ctx));
-                // r.add(ctx.get(cvar));
-                // Async.await(EventLoop.current().createTask(() -> { Async.checkpoint(); cvar.set(2); return null; }, ctx));
-                // r.add(ctx.get(cvar));
+                ContextVar.Context ctx = ContextVar.Context.copyCurrent();
+                r.add(ctx.get(cvar));
+                Async.await(EventLoop.current().createTask(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(1);
+                    return null;
+                }, ctx));
+                r.add(ctx.get(cvar));
+                Async.await(EventLoop.current().createTask(null, () -> {
+                    Async.checkpoint();
+                    cvar.set(2);
+                    return null;
+                }, ctx));
+                r.add(ctx.get(cvar));
                 return r;
             });
             assertThat(loop.runUntilComplete(task)).containsExactly(null, 1, 2);
@@ -1125,14 +1133,12 @@ class TestTasksGatherAndThreadsafe {
 
     /** Task.get_context() is the context the task was created with. */
     @Test
-    @Disabled("MISSING API: Context Task.context() (with a public Context and EventLoop.createTask(Callable<T>, Context))")
     void test_get_context() throws Exception {
         try (EventLoop loop = newLoop()) {
-            // Context context = Context.copy();
-            // Task<Object> task = loop.createTask(() -> null, context);
-            // loop.runUntilComplete(task);
-            // assertThat(task.context()).isSameAs(context);
-            fail("needs Task.context()");
+            ContextVar.Context context = ContextVar.Context.copyCurrent();
+            Task<Object> task = loop.createTask(null, () -> null, context);
+            loop.runUntilComplete(task);
+            assertThat(task.context()).isSameAs(context);
         }
     }
 

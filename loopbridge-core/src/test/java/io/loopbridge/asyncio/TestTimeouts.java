@@ -29,9 +29,9 @@ import org.junit.jupiter.api.Test;
  * difference (a)), so where Python's body sees a CancelledError that {@code __aexit__} turns
  * into TimeoutError, the Java body sees the TimeoutException itself. {@code when()} is
  * nanoseconds on the loop's clock, {@link Long#MAX_VALUE} for Python's {@code None}.
- * {@code asyncio.timeout_at(when)} is the private {@link #timeoutAt} (see
- * test_timeout_at_basic). A "busy loop" ({@code time.sleep} in a task) is the virtual clock
- * advanced by the task itself, so that deadlines pass before the loop runs its timers.
+ * {@code asyncio.timeout_at(when)} is {@link Async#timeoutAt}. A "busy loop" ({@code time.sleep}
+ * in a task) is the virtual clock advanced by the task itself, so that deadlines pass before
+ * the loop runs its timers.
  *
  * <p>Python's exception chaining ({@code __cause__}/{@code __context__} of TimeoutError and
  * CancelledError) has no Java counterpart: Java has no implicit exception context, and the
@@ -89,11 +89,6 @@ class TestTimeouts {
         AsyncioCase.runInVirtualTime(main);
     }
 
-    /**
-     * asyncio.timeout_at(when): loopbridge has no factory taking a deadline (reported as a
-     * MISSING API on test_timeout_at_basic); a timeout moved at once to {@code when} is the
-     * same thing ({@link Long#MAX_VALUE}: no deadline, Python's None).
-     */
     // ---------------------------------------------------------------- the cases, in file order
 
     /** An expired timeout ends the block with TimeoutException; expired() is true. */
@@ -511,7 +506,7 @@ class TestTimeouts {
 
     /**
      * reschedule from another task moves the deadline; None removes it; a cancel from outside
-     * then ends the task cancelled, not expired. Java form: timeout_at is {@link #timeoutAt};
+     * then ends the task cancelled, not expired. Java form: timeout_at is {@link Async#timeoutAt};
      * Python's reschedule(when) takes a deadline, which is {@link Timeout#rescheduleAt};
      * reschedule(None) is {@code reschedule(null)}.
      */

@@ -13,7 +13,6 @@ import io.loopbridge.Task;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -31,9 +30,8 @@ import org.junit.jupiter.api.Test;
  * that the TimeoutError chains a CancelledError ({@code __context__}) have no Java counterpart.
  * {@code timeout=None} (no limit) is a {@code null} Duration.
  *
- * <p>No case is left out. test_asyncio_wait_for_cancelled needs {@code asyncio.wait} (being
- * added to {@code Async} in parallel): ported as {@code @Disabled("MISSING API: ...")} with the
- * call in a comment.
+ * <p>No case is left out. {@code asyncio.wait} (in test_asyncio_wait_for_cancelled) is
+ * {@link Async#wait}.
  */
 class TestWaitFor {
 
@@ -80,19 +78,21 @@ class TestWaitFor {
 
         /**
          * Cancelling a task inside wait_for waits for the inner work to really end, even if it
-         * ignores cancellation (the end is awaited through asyncio.wait).
+         * ignores cancellation (the end is awaited through asyncio.wait). Java form: asyncio's
+         * wait_for runs the coroutine inline, so one {@code sleep(0)} finds it sleeping; here it is a
+         * task of its own, which starts one loop iteration later, so the main task yields twice
+         * before cancelling (cancelled before it starts, the work would never run at all).
          */
         @Test
-        @Disabled("MISSING API: static <F extends CompletionStage<?>> Async.Waited<F> Async.wait(Collection<F> futures,"
-                + " Duration timeout, Async.ReturnWhen when) (asyncio.wait, being added by the test_tasks part-A port)")
         void test_asyncio_wait_for_cancelled() throws Exception {
             runInVirtualTime(() -> {
                 SlowTask t = new SlowTask();
                 Task<Object> waitfortask = Async.spawn(
                         () -> Async.waitFor(Async.spawn(t::run), s(SlowTask.TASK_TIMEOUT * 2)));
                 Async.checkpoint();
+                Async.checkpoint();
                 waitfortask.cancel();
-                // Async.wait(List.of(waitfortask), null, Async.ReturnWhen.ALL_COMPLETED);
+                Async.wait(List.of(waitfortask), null, Async.ReturnWhen.ALL_COMPLETED);
                 assertThat(t.exited).isTrue();
                 return null;
             });
