@@ -13,6 +13,8 @@
 # Builds loopbridge-jcstress/target/jcstress.jar when a source or pom is newer than it, unless
 # --classpath CP is given first (then runs jcstress from that class path; Maven does this).
 # Output: jcstress-results/MODE/ (jcstress's HTML report and the full log), or --out DIR.
+# The run is bounded (quick: 600 s, default: 8 h; JCSTRESS_LIMIT=seconds overrides): past it,
+# the script prints the stacks of the stuck test threads and fails.
 # jcstress runs a test only if the machine has a CPU per actor: on 2 CPUs the 3-actor test
 # (MpscQueueStress.TwoProducersOneConsumer) is skipped, and the summary says so.
 set -euo pipefail
@@ -43,8 +45,8 @@ FLAGS="--add-opens=java.base/java.lang=ALL-UNNAMED"
 case "$MODE" in
   # -jvmArgs pins a single JVM configuration (no auto-detected matrix); -sc false: no split
   # per-actor compilation modes. 3 iterations of 200 ms per test.
-  quick)   MODE_ARGS=(-v -m quick -sc false -iters 3 -time 200 -jvmArgs "$FLAGS"); LIMIT=15m ;;
-  default) MODE_ARGS=(-v -m default -jvmArgsPrepend "$FLAGS"); LIMIT=8h ;;
+  quick)   MODE_ARGS=(-v -m quick -sc false -iters 3 -time 200 -jvmArgs "$FLAGS"); LIMIT=600 ;;
+  default) MODE_ARGS=(-v -m default -jvmArgsPrepend "$FLAGS"); LIMIT=28800 ;;
   *) die "unknown mode '$MODE' (quick or default)" ;;
 esac
 
@@ -72,20 +74,36 @@ LOG="$OUT/jcstress.log"
 echo "== jcstress $MODE on $JDK: full log in $LOG"
 
 # jcstress writes its result blob into the working directory. A hang (a waiter nobody wakes)
-# inside jcstress's own pre-run checks is not covered by its timeouts: `timeout` ends the run
-# and its forked JVMs (one process group) after LIMIT (JCSTRESS_LIMIT overrides it).
+# inside jcstress's own pre-run checks is not covered by its timeouts, so the run is bounded
+# here: after LIMIT seconds (JCSTRESS_LIMIT overrides it) the script prints where the forked
+# JVMs' test threads are stuck, ends them and fails.
 LIMIT="${JCSTRESS_LIMIT:-$LIMIT}"
-set +e
-(cd "$OUT" && timeout -k 30s "$LIMIT" "$JDK/bin/java" --enable-native-access=ALL-UNNAMED "${RUN[@]}" \
-    "${MODE_ARGS[@]}" -r "$OUT" "$@") >"$LOG" 2>&1
-RC=$?
-set -e
-if [[ $RC -eq 124 || $RC -eq 137 ]]; then
+(cd "$OUT" && exec "$JDK/bin/java" --enable-native-access=ALL-UNNAMED "${RUN[@]}" \
+    "${MODE_ARGS[@]}" -r "$OUT" "$@") >"$LOG" 2>&1 &
+PID=$!
+END=$((SECONDS + LIMIT))
+while kill -0 "$PID" 2>/dev/null && (( SECONDS < END )); do
+  sleep 2
+done
+if kill -0 "$PID" 2>/dev/null; then
   grep -E '^\.{6,} \[' "$LOG" | sed 's/^/   /' || true
-  echo "== jcstress $MODE: TIMED OUT after $LIMIT: a test hung, or the limit is too short for this mode" \
-       "(the tests above finished; see $LOG)"
+  echo "== jcstress $MODE: TIMED OUT after ${LIMIT} s: a test hung, or the limit is too short for this mode."
+  for child in $(pgrep -P "$PID" || true); do
+    echo "== threads of forked JVM $child in the tests (jcmd Thread.print):"
+    "$JDK/bin/jcmd" "$child" Thread.print 2>/dev/null |
+      awk '/^"/ { block = $0; keep = 0; next } { block = block "\n" $0 } /io\.loopbridge\.jcstress/ { keep = 1 }
+           /^$/ { if (keep) print block; keep = 0; block = "" }' || true
+    kill -9 "$child" 2>/dev/null || true
+  done
+  kill -9 "$PID" 2>/dev/null || true
+  wait "$PID" 2>/dev/null || true
+  echo "== jcstress $MODE: FAILED (timed out; full log: $LOG)"
   exit 1
 fi
+set +e
+wait "$PID"
+RC=$?
+set -e
 
 # The summary: every test's outcomes across configurations (the -v listing of RUN RESULTS),
 # without the forked JVMs' stderr echo, then the final tally.
