@@ -6,5 +6,7 @@ module io.loopbridge {
     requires org.slf4j;
     exports io.loopbridge;
     exports io.loopbridge.streams;
+    // The test kit's leak checks read which loops are open and their unfinished tasks.
+    exports io.loopbridge.internal to io.loopbridge.test;
     uses io.loopbridge.NonBlockingThreadDetector;
 }

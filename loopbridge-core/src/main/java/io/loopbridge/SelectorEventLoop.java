@@ -1,6 +1,8 @@
 package io.loopbridge;
 
+import io.loopbridge.internal.InspectableLoop;
 import io.loopbridge.internal.MpscQueue;
+import io.loopbridge.internal.OpenLoops;
 import io.loopbridge.internal.UnhandledExceptions;
 import io.loopbridge.internal.VirtualThreads;
 import io.loopbridge.internal.Wakeup;
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * runs what was already accepted, lets tasks finish or cancels them (the same iterations as
  * a running loop), then releases its resources.
  */
-final class SelectorEventLoop implements EventLoop, Loop {
+final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
     private static final AtomicLong LOOP_IDS = new AtomicLong();
     /** How long closing lets cancelled tasks finish their cleanup. */
@@ -104,6 +106,7 @@ final class SelectorEventLoop implements EventLoop, Loop {
         this.executor = new DefaultExecutor(name, b.defaultExecutor);
         Duration threshold = b.blockedLoopThreshold != null ? b.blockedLoopThreshold : debug ? Duration.ofSeconds(1) : null;
         this.watch = threshold == null ? null : new BlockedLoopWatchdog.Watch(this, threshold.toNanos());
+        OpenLoops.opened(this);
     }
 
     // ---------------------------------------------------------------- identity
@@ -324,6 +327,11 @@ final class SelectorEventLoop implements EventLoop, Loop {
     @Override
     public LoopTasks tasks() {
         return tasks;
+    }
+
+    @Override
+    public List<?> unfinishedTasks() {
+        return tasks.snapshot();
     }
 
     @Override
@@ -718,6 +726,7 @@ final class SelectorEventLoop implements EventLoop, Loop {
         } finally {
             leaveTurn(turn);
             state = State.CLOSED;
+            OpenLoops.closed(this);
             try {
                 ioSelector.close();
             } catch (IOException e) {
