@@ -2,6 +2,7 @@
  * loopbridge: asyncio's event loop, tasks and sync/async bridges for Java 21+.
  * Only {@code io.loopbridge} is API; {@code io.loopbridge.internal} may change at any time.
  */
+@SuppressWarnings("module") // the kit's module, which reads the internal hooks, is built after this one
 module io.loopbridge {
     requires org.slf4j;
     exports io.loopbridge;

@@ -153,6 +153,10 @@ final class LoopInvocation implements ExecutionCondition, BeforeEachCallback, Pa
     public void afterEach(ExtensionContext context) throws InterruptedException {
         List<String> problems = new ArrayList<>();
         List<Throwable> causes = new ArrayList<>();
+        if (loop == null) { // building it failed, and said why
+            LeakCheck.endTest(context, problems, causes);
+            return;
+        }
         if (!timedOut) { // a timeout already reported the pending tasks
             List<?> pending = ((InspectableLoop) loop).unfinishedTasks();
             if (!pending.isEmpty()) {

@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.testkit.engine.EngineExecutionResults;
 import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.testkit.engine.Event;
 import org.junit.platform.testkit.engine.Events;
@@ -163,6 +164,74 @@ class LoopTestFailuresTest {
             RELEASE.countDown();
             for (Thread t : LEAKED) {
                 t.join();
+            }
+        }
+    }
+
+    static final CountDownLatch RELEASE_SHARED = new CountDownLatch(1);
+    static final List<Thread> SHARED = new CopyOnWriteArrayList<>();
+
+    @Fixture
+    @CheckThreadsPerClass
+    static class SharedThreadNeverStopped {
+        @Test
+        void startsAThreadTheNextTestUses() {
+            SHARED.add(Thread.ofPlatform().name("shared-worker").start(() -> {
+                try {
+                    RELEASE_SHARED.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+
+        @Test
+        void usesIt() {
+            assertThat(SHARED).isNotEmpty();
+        }
+    }
+
+    @Test
+    void withThreadsCheckedPerClassTheTestsPassAndTheClassFails() throws InterruptedException {
+        try {
+            EngineExecutionResults all = EngineTestKit.engine("junit-jupiter").selectors(selectClass(SharedThreadNeverStopped.class))
+                    .configurationParameter("loopbridge.leakcheck.grace", "200 ms")
+                    .configurationParameter(Fixture.PARAMETER, "true")
+                    .configurationParameter("junit.jupiter.testmethod.order.default", "org.junit.jupiter.api.MethodOrderer$MethodName")
+                    .execute();
+            assertThat(all.testEvents().succeeded().count()).isEqualTo(2);
+            Throwable e = all.containerEvents().failed().list().get(0).getPayload(TestExecutionResult.class)
+                    .flatMap(TestExecutionResult::getThrowable).orElseThrow();
+            assertThat(e.getMessage()).startsWith("test class ").contains("SharedThreadNeverStopped left something behind")
+                    .contains("'shared-worker'");
+        } finally {
+            RELEASE_SHARED.countDown();
+            for (Thread t : SHARED) {
+                t.join();
+            }
+        }
+    }
+
+    static final List<java.net.ServerSocket> SOCKETS = new CopyOnWriteArrayList<>();
+
+    @Fixture
+    static class SocketLeftOpen {
+        @Test
+        @CheckOpenSockets
+        void listensAndForgets() throws Exception {
+            SOCKETS.add(new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()));
+        }
+    }
+
+    @Test
+    void withCheckOpenSocketsASocketLeftOpenFailsTheTest() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(OpenSockets.count() >= 0, "needs /proc (Linux) to count sockets");
+        try {
+            Throwable e = failureOf(SocketLeftOpen.class);
+            assertThat(e.getMessage()).contains("1 TCP socket(s) it opened still open");
+        } finally {
+            for (java.net.ServerSocket s : SOCKETS) {
+                s.close();
             }
         }
     }
