@@ -1,5 +1,7 @@
 package io.loopbridge;
 
+import io.loopbridge.internal.InspectableLoop;
+import io.loopbridge.internal.OpenLoops;
 import java.lang.ref.Cleaner;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -93,6 +95,7 @@ public final class Bridge {
                 b.taskMode(TaskMode.PORTABLE);
             }
             tl = new ThreadLoop(b.build());
+            OpenLoops.keptForItsThread((InspectableLoop) tl.loop);
             tl.cleanable = CLEANER.register(me, tl);
             THREAD_LOOP.set(tl);
         }

@@ -1,6 +1,8 @@
 package io.loopbridge;
 
+import io.loopbridge.internal.InspectableLoop;
 import io.loopbridge.internal.MpscQueue;
+import io.loopbridge.internal.OpenLoops;
 import io.loopbridge.internal.UnhandledExceptions;
 import io.loopbridge.internal.VirtualThreads;
 import io.loopbridge.internal.Wakeup;
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * runs what was already accepted, lets tasks finish or cancels them (the same iterations as
  * a running loop), then releases its resources.
  */
-final class SelectorEventLoop implements EventLoop, Loop {
+final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
     private static final AtomicLong LOOP_IDS = new AtomicLong();
     /** How long closing lets cancelled tasks finish their cleanup. */
@@ -105,6 +107,7 @@ final class SelectorEventLoop implements EventLoop, Loop {
         Duration threshold = b.blockedLoopThreshold;
         this.watch = threshold == null ? null : new BlockedLoopWatchdog.Watch(this, threshold.toNanos());
         LoopEvents.register();
+        OpenLoops.opened(this);
     }
 
     // ---------------------------------------------------------------- identity
@@ -325,6 +328,11 @@ final class SelectorEventLoop implements EventLoop, Loop {
     @Override
     public LoopTasks tasks() {
         return tasks;
+    }
+
+    @Override
+    public List<?> unfinishedTasks() {
+        return tasks.snapshot();
     }
 
     @Override
@@ -682,6 +690,7 @@ final class SelectorEventLoop implements EventLoop, Loop {
         } finally {
             leaveTurn(turn);
             state = State.CLOSED;
+            OpenLoops.closed(this);
             try {
                 ioSelector.close();
             } catch (IOException e) {

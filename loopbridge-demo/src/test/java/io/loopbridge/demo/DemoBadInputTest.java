@@ -2,6 +2,7 @@ package io.loopbridge.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopbridge.test.CheckOpenSockets;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -170,8 +171,8 @@ class DemoBadInputTest {
     }
 
     @Test
+    @CheckOpenSockets
     void badClientsGetTheirStatusWhileGoodOnesAreServedAndNothingLeaks() throws Exception {
-        Leaks leaks = Leaks.snapshot();
         DemoService service = DemoService.start(DemoConfig.defaults().withPort(0).withDb("mem")
                 .withHeaderTimeout(Duration.ofMillis(500)));
         int port = service.port();
@@ -230,7 +231,6 @@ class DemoBadInputTest {
             service.close();
         }
         assertThat(tally.values().stream().mapToInt(AtomicInteger::get).sum()).isEqualTo(3000);
-        leaks.assertNoneLeft();
     }
 
     /** Sends a request head one byte per 100 ms; returns how long until the server answered 408 and closed. */
@@ -260,8 +260,8 @@ class DemoBadInputTest {
     }
 
     @Test
+    @CheckOpenSockets
     void connectionsBeyondTheLimitGetA503AndTheRestAreServed() throws Exception {
-        Leaks leaks = Leaks.snapshot();
         DemoService service = DemoService.start(DemoConfig.defaults().withPort(0).withDb("mem").withMaxConnections(10));
         int port = service.port();
         List<Socket> idle = new ArrayList<>();
@@ -291,6 +291,5 @@ class DemoBadInputTest {
             }
             service.close();
         }
-        leaks.assertNoneLeft();
     }
 }

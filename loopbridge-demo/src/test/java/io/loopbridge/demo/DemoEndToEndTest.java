@@ -2,6 +2,8 @@ package io.loopbridge.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loopbridge.test.CheckOpenSockets;
+import io.loopbridge.test.CheckThreadsPerClass;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -23,7 +25,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Starts the demo service, calls every endpoint with the JDK's HttpClient, checks where each step ran. */
+/**
+ * Starts the demo service, calls every endpoint with the JDK's HttpClient, checks where each step ran.
+ * The tests share the service and the client (whose workers start lazily): threads are checked after the class.
+ */
+@CheckThreadsPerClass
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DemoEndToEndTest {
     private static final Pattern STEP = Pattern.compile(
@@ -226,8 +232,8 @@ class DemoEndToEndTest {
 
     /** A separate service, so closing it does not disturb the other tests. */
     @Test
+    @CheckOpenSockets
     void closeFinishesInFlightRequestsThenStops() throws Exception {
-        Leaks leaks = Leaks.snapshot();
         DemoService s = DemoService.start(DemoConfig.defaults().withPort(0).withDb("mem"));
         try (HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
             String b = "http://127.0.0.1:" + s.port();
@@ -245,7 +251,6 @@ class DemoEndToEndTest {
             assertThat(r.headers().firstValue("connection")).contains("close");
             s.awaitTermination();
         }
-        leaks.assertNoneLeft();
     }
 
     /** The real main in a child JVM: SIGTERM shuts it down gracefully and it exits with status 0. */

@@ -13,6 +13,7 @@ import io.loopbridge.SyncFacade;
 import io.loopbridge.Task;
 import io.loopbridge.TaskGroup;
 import io.loopbridge.examples.RedisServer;
+import io.loopbridge.test.CheckThreadsPerClass;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +24,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** loopbridge with Lettuce against a real redis-server, as a user runs it. */
+/**
+ * loopbridge with Lettuce against a real redis-server, as a user runs it.
+ * Lettuce starts its I/O threads lazily, in whichever test first needs them: threads are checked after the class.
+ */
+@CheckThreadsPerClass
 class LettuceTest {
     private static RedisServer redis;
     private static RedisClient client;

@@ -7,6 +7,7 @@ import io.lettuce.core.RedisClient;
 import io.loopbridge.BlockingOnLoopException;
 import io.loopbridge.EventThread;
 import io.loopbridge.examples.RedisServer;
+import io.loopbridge.test.CheckThreadsPerClass;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,11 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>"At once" is checked without a timer: what each call waits for can finish only when the
  * test opens it, and the test opens it only after the refusal arrived.
+ *
+ * <p>The frameworks start their threads lazily, in whichever test first needs them: threads are
+ * checked after the class.
  */
+@CheckThreadsPerClass
 class OneRuleMatrixTest {
     /** Only a guard against a call that blocks instead of refusing; never reached when the rule holds. */
     private static final long HANG_GUARD_SECONDS = 30;
