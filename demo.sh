@@ -26,7 +26,7 @@ if [[ "${DEMO_REBUILD:-0}" == 1 || ! -f "$JAR" ]] ||
             -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
   echo "== building $JAR (first start takes a minute)" >&2
   # Maven runs on that JDK too: packaging loopbridge-core reads its module-info.class with Maven's own JVM.
-  JAVA_HOME="$JDK" mvn -B -q -Dstyle.color=never -pl loopbridge-demo -am package -DskipTests >&2 ||
+  JAVA_HOME="$JDK" mvn -B -q -Dstyle.color=never -pl loopbridge-demo -am package -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip >&2 ||
     die "build failed (see above)"
 fi
 [[ -f "$JAR" ]] || die "build produced no $JAR"

@@ -24,3 +24,8 @@ find_jdk() {
   [[ "$best_v" -ge 21 ]] || return 1
   echo "$best"
 }
+
+# Run directly (not sourced), it prints the JDK home: JAVA_HOME=$(bench/find-jdk.sh) mvn -B install
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  find_jdk
+fi

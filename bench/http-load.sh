@@ -40,7 +40,7 @@ fi
 
 # --- build: the demo jar and the anchor's class path --------------------------------------
 echo "== building the demo jar and the Vert.x anchor"
-JAVA_HOME="$JDK" mvn -B -q -pl loopbridge-demo -am package dependency:build-classpath -DskipTests \
+JAVA_HOME="$JDK" mvn -B -q -pl loopbridge-demo -am package dependency:build-classpath -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip \
   -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >/dev/null || die "build failed"
 [[ -f "$JAR" && -f "$CP_FILE" ]] || die "build produced no $JAR / $CP_FILE"
 ANCHOR_CP="loopbridge-demo/target/test-classes:loopbridge-demo/target/classes:$(cat "$CP_FILE")"

@@ -60,7 +60,7 @@ else
      [[ -n "$(find "$ROOT/pom.xml" "$ROOT/loopbridge-core" "$ROOT/loopbridge-jcstress" -newer "$JAR" \
               \( -name '*.java' -o -name 'pom.xml' \) -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
     echo "== building $JAR"
-    (cd "$ROOT" && JAVA_HOME="$JDK" mvn -B -q -pl loopbridge-jcstress -am package -DskipTests)
+    (cd "$ROOT" && JAVA_HOME="$JDK" mvn -B -q -pl loopbridge-jcstress -am package -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip)
   fi
   [[ -f "$JAR" ]] || die "build produced no $JAR"
   RUN=(-jar "$JAR")

@@ -45,7 +45,7 @@ else
               -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
     echo "== building $JAR"
     # Maven runs on that JDK too: the jar plugin reads module-info.class with Maven's own JVM.
-    JAVA_HOME="$JDK" mvn -B -q -pl loopbridge-bench -am package -DskipTests
+    JAVA_HOME="$JDK" mvn -B -q -pl loopbridge-bench -am package -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip
   fi
   [[ -f "$JAR" ]] || die "build produced no $JAR"
 fi
