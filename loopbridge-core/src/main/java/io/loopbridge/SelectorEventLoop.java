@@ -98,6 +98,9 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             virtualClock.onAdvance(clockListener);
         }
         this.taskMode = b.taskMode != null ? b.taskMode : TaskMode.best();
+        if (b.taskMode == null && taskMode == TaskMode.PORTABLE) {
+            TaskMode.reportPortableFallback();
+        }
         if (taskMode == TaskMode.FAST && !VirtualThreads.customSchedulerAvailable()) {
             throw new IllegalStateException("TaskMode.FAST needs --add-opens java.base/java.lang=ALL-UNNAMED "
                     + "(or =io.loopbridge on the module path): " + VirtualThreads.unavailableReason());

@@ -23,4 +23,20 @@ public enum TaskMode {
     public static TaskMode best() {
         return io.loopbridge.internal.VirtualThreads.customSchedulerAvailable() ? FAST : PORTABLE;
     }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_REPORTED =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Says once per JVM, at INFO, that loops fall back to PORTABLE, why, and which flag gives FAST. */
+    static void reportPortableFallback() {
+        if (FALLBACK_REPORTED.compareAndSet(false, true)) {
+            org.slf4j.LoggerFactory.getLogger(EventLoop.class).info(
+                    "loopbridge runs tasks in TaskMode.PORTABLE: TaskMode.FAST needs the JVM flag "
+                            + "--add-opens java.base/java.lang=ALL-UNNAMED (=io.loopbridge on the module path; "
+                            + "'Add-Opens: java.base/java.lang' in a java -jar manifest), which this JVM was not "
+                            + "started with ({}). Both modes behave the same; FAST is faster and lets JDK blocking "
+                            + "calls in a task park only the task.",
+                    io.loopbridge.internal.VirtualThreads.unavailableReason());
+        }
+    }
 }
