@@ -13,12 +13,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 class WakeupTest {
@@ -111,52 +111,58 @@ class WakeupTest {
         wakeup.awake();
     }
 
+    /**
+     * Two wakers race each other on every sleep: the test thread and a helper that spins until
+     * the sleep is announced. Exactly one selector wake-up per sleep, never two.
+     */
     @Test
     void concurrentWakesCoalesceIntoExactlyOneSelectorWakeupPerSleep() throws Exception {
-        int wakers = 4;
-        int wakesEach = 50;
-        int sleeps = 200;
+        int sleeps = 5_000;
         Wakeup wakeup = new Wakeup();
         CountingSelector sel = new CountingSelector();
-        CyclicBarrier go = new CyclicBarrier(wakers + 1);
-        CyclicBarrier done = new CyclicBarrier(wakers + 1);
-        List<Thread> threads = new ArrayList<>();
-        List<CompletableFuture<Void>> outcomes = new ArrayList<>();
-        for (int w = 0; w < wakers; w++) {
-            CompletableFuture<Void> outcome = new CompletableFuture<>();
-            outcomes.add(outcome);
-            threads.add(Thread.ofPlatform().name("waker-" + w).start(() -> {
-                try {
-                    for (int s = 0; s < sleeps; s++) {
-                        go.await(10, TimeUnit.SECONDS);
-                        for (int i = 0; i < wakesEach; i++) {
-                            wakeup.wake();
-                        }
-                        done.await(10, TimeUnit.SECONDS);
-                    }
-                    outcome.complete(null);
-                } catch (Throwable e) {
-                    outcome.completeExceptionally(e);
-                }
-            }));
-        }
+        AtomicInteger sleepAnnounced = new AtomicInteger(-1);
+        AtomicInteger helperDone = new AtomicInteger(-1);
+        AtomicBoolean abort = new AtomicBoolean();
+        Thread helper = Thread.ofPlatform().name("waker").start(() -> {
+            for (int s = 0; s < sleeps && !abort.get(); s++) {
+                int round = s;
+                spinUntil(() -> sleepAnnounced.get() >= round || abort.get());
+                wakeup.wake();
+                wakeup.wake();
+                helperDone.set(s);
+            }
+        });
         try {
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             for (int s = 0; s < sleeps; s++) {
+                int round = s;
                 wakeup.prepareToSleep(Thread.currentThread(), sel);
-                go.await(10, TimeUnit.SECONDS);
-                done.await(10, TimeUnit.SECONDS);
-                assertThat(sel.wakeups).as("selector wake-ups after sleep %d", s).hasValue(s + 1);
+                sleepAnnounced.set(s);
+                wakeup.wake();
+                wakeup.wake();
+                spinUntil(() -> helperDone.get() >= round || System.nanoTime() - giveUp > 0);
+                if (helperDone.get() < s) {
+                    throw new AssertionError("the helper stopped at sleep " + s);
+                }
+                if (sel.wakeups.get() != s + 1) {
+                    throw new AssertionError("sleep " + s + ": " + (sel.wakeups.get() - s) + " selector wake-ups, not 1");
+                }
                 wakeup.awake();
             }
         } finally {
-            go.reset();
-            done.reset();
-            for (Thread t : threads) {
-                t.join();
-            }
+            abort.set(true);
+            helper.join();
         }
-        for (CompletableFuture<Void> o : outcomes) {
-            o.get();
+    }
+
+    /** Spins briefly, then yields: the machine may have fewer cores than busy threads. */
+    private static void spinUntil(BooleanSupplier condition) {
+        for (int spins = 0; !condition.getAsBoolean(); spins++) {
+            if (spins < 500) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
         }
     }
 
