@@ -270,7 +270,8 @@ class ParkingLotTest {
             two.a().cancel(); // woken, then cancelled before it ran
             assertThatThrownBy(() -> Async.await(two.a())).isInstanceOf(CancelledException.class);
             assertThat(two.wa().wasWoken()).isTrue();
-            assertThat(Async.await(two.b())).as("the next waiter got the wake-up").isTrue();
+            assertThat(two.wb().wasWoken()).as("the next waiter got the wake-up").isTrue();
+            assertThat(Async.await(two.b())).isTrue();
             assertThat(lot.isEmpty()).isTrue();
             return null;
         });

@@ -113,6 +113,24 @@ class WaiterTest {
     }
 
     @Test
+    void aThreadWhoseDeadlinePassedWithAnInterruptPendingDoesNotLoseTheInterrupt() {
+        Waiter w = Waiter.forCaller("test");
+        Thread.currentThread().interrupt();
+        boolean thrown = false;
+        try {
+            assertThat(w.await(System.nanoTime() - 1)).isFalse();
+        } catch (InterruptedException e) {
+            thrown = true;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        boolean flag = Thread.interrupted();
+        assertThat(thrown || flag).as("the interrupt is thrown or kept, never dropped").isTrue();
+        assertThat(thrown && flag).as("and not both").isFalse();
+        assertThat(w.gaveUp()).isTrue();
+    }
+
+    @Test
     void aWakeUpFromAnotherThreadEndsAParkedWait() throws Exception {
         CompletableFuture<Waiter> published = new CompletableFuture<>();
         CompletableFuture<Boolean> outcome = new CompletableFuture<>();
