@@ -34,4 +34,10 @@ public abstract class BenchBase {
 
     /** The {@code impl} parameter value that names loopbridge; every other value is an anchor. */
     public static final String LOOPBRIDGE = "loopbridge";
+
+    /**
+     * loopbridge with its blocked-loop watchdog turned off ({@code blockedLoopThreshold(null)}):
+     * beside {@link #LOOPBRIDGE} in the same run, the price of the watchdog that is on by default.
+     */
+    public static final String NO_WATCHDOG = "loopbridge-nowatchdog";
 }

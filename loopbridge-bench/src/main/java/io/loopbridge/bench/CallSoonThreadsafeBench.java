@@ -24,7 +24,7 @@ public class CallSoonThreadsafeBench extends BenchBase {
     static final int BATCH = 100_000;
     private static final long DELIVERY_TIMEOUT_SECONDS = 60;
 
-    @Param({LOOPBRIDGE, SingleThreadTarget.NETTY, SingleThreadTarget.TPE})
+    @Param({LOOPBRIDGE, NO_WATCHDOG, SingleThreadTarget.NETTY, SingleThreadTarget.TPE})
     public String impl;
 
     @Param({"1", "4"})

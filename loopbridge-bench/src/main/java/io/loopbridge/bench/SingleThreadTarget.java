@@ -31,7 +31,8 @@ abstract class SingleThreadTarget implements AutoCloseable {
     /** Starts the consumer thread and returns once it runs callbacks. */
     static SingleThreadTarget start(String impl) throws Exception {
         SingleThreadTarget target = switch (impl) {
-            case BenchBase.LOOPBRIDGE -> LoopbridgeTarget.start();
+            case BenchBase.LOOPBRIDGE -> LoopbridgeTarget.start(true);
+            case BenchBase.NO_WATCHDOG -> LoopbridgeTarget.start(false);
             case NETTY -> new NettyTarget();
             case TPE -> new TpeTarget();
             default -> throw new IllegalArgumentException("unknown impl: " + impl);
@@ -58,14 +59,16 @@ abstract class SingleThreadTarget implements AutoCloseable {
             this.finished = finished;
         }
 
-        static LoopbridgeTarget start() throws Exception {
+        /** {@code watchdog}: keep the blocked-loop watchdog (the default) or turn it off, to price it. */
+        static LoopbridgeTarget start(boolean watchdog) throws Exception {
             CompletableFuture<EventLoop> created = new CompletableFuture<>();
             CompletableFuture<Void> finished = new CompletableFuture<>();
             // The loop is created on the thread that runs it, so no assumption about
             // which thread a loop may be created on leaks into the figures.
             Thread thread = new Thread(() -> {
                 try {
-                    EventLoop loop = EventLoop.create();
+                    EventLoop loop = watchdog ? EventLoop.create()
+                            : EventLoop.builder().blockedLoopThreshold(null).build();
                     created.complete(loop);
                     try {
                         loop.runForever();

@@ -44,7 +44,7 @@ public class TaskSpawnBench extends BenchBase {
     private static final Callable<Integer> TRIVIAL = () -> ONE;
     private static final Runnable TRIVIAL_RUNNABLE = () -> { };
 
-    @Param({LOOPBRIDGE, PORTABLE, VTHREADS, KOTLIN_SINGLE, KOTLIN_RUNBLOCKING})
+    @Param({LOOPBRIDGE, NO_WATCHDOG, PORTABLE, VTHREADS, KOTLIN_SINGLE, KOTLIN_RUNBLOCKING})
     public String impl;
 
     private EventLoop loop;
@@ -54,14 +54,18 @@ public class TaskSpawnBench extends BenchBase {
     @Setup(Level.Trial)
     public void setUp() {
         TaskMode mode = switch (impl) {
-            case LOOPBRIDGE -> TaskMode.FAST;
+            case LOOPBRIDGE, NO_WATCHDOG -> TaskMode.FAST;
             case PORTABLE -> TaskMode.PORTABLE;
             case VTHREADS, KOTLIN_SINGLE, KOTLIN_RUNBLOCKING -> null;
             default -> throw new IllegalArgumentException("unknown impl: " + impl);
         };
         kotlin = kotlinAnchor(impl);
         if (mode != null) {
-            loop = EventLoop.builder().name("bench-" + impl).taskMode(mode).build();
+            EventLoop.Builder b = EventLoop.builder().name("bench-" + impl).taskMode(mode);
+            if (impl.equals(NO_WATCHDOG)) {
+                b.blockedLoopThreshold(null);
+            }
+            loop = b.build();
             EventLoop l = loop;
             spawnAndGather = () -> {
                 List<Task<Integer>> tasks = new ArrayList<>(BATCH);
