@@ -24,7 +24,8 @@ public enum TaskMode {
         return io.loopbridge.internal.VirtualThreads.customSchedulerAvailable() ? FAST : PORTABLE;
     }
 
-    private static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_REPORTED =
+    /** Whether the fallback was reported in this JVM (package-private: tests reset it). */
+    static final java.util.concurrent.atomic.AtomicBoolean FALLBACK_REPORTED =
             new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Says once per JVM, at INFO, that loops fall back to PORTABLE, why, and which flag gives FAST. */
