@@ -103,6 +103,20 @@ final class LoopTasks {
     }
 
     /** Reports every failure still unread (the loop is closing). */
+    /**
+     * At close, for the tasks {@link #cancelAll} cancelled: reports to the loop's exception
+     * handler each one that failed instead of ending cancelled (as asyncio.run does).
+     */
+    void reportFailedAfterCancel(List<Entry> cancelled, Loop loop) {
+        for (Entry e : cancelled) {
+            Throwable failure = e.takeFailure();
+            if (failure != null) {
+                loop.callExceptionHandler(new ExceptionContext("unhandled exception during shutdown of event loop '"
+                        + loop.name() + "' in " + e.name(), failure, e));
+            }
+        }
+    }
+
     void reportUnretrieved() {
         for (FailureWatch w : List.copyOf(unretrieved)) {
             w.run();

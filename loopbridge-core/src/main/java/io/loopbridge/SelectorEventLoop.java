@@ -8,7 +8,6 @@ import io.loopbridge.internal.VirtualThreads;
 import io.loopbridge.internal.Wakeup;
 import java.io.IOException;
 import java.nio.channels.SelectableChannel;
-import java.nio.channels.Selector;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -17,7 +16,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * then run exactly the callbacks that were ready at that moment, in FIFO order. Everything
  * the loop owns is touched only by the turn's holder, or by a task whose step it runs. Other
  * threads reach the loop only through {@link #incoming} (a lock-free MPSC queue) and
- * {@link #wakeup}. A task step is a callback like any other ({@link TaskStep}): the loop only
+ * {@link #wakeup}. A task step is a callback like any other ({@link CallbackRunner.TaskStep}): the loop only
  * records whose step runs.
  *
  * <p>Lifecycle: IDLE ⇄ RUNNING → CLOSING → CLOSED. Closing refuses new cross-thread posts,
@@ -54,7 +52,6 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
 
     private final String name;
     private final boolean debug;
-    private final long slowCallbackNanos;
     private final LoopClock clock;
     private final VirtualClock virtualClock;
     private final Runnable clockListener;
@@ -69,28 +66,20 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     private final IdleWait idle;
     private final LoopTasks tasks = new LoopTasks();
     private final DefaultExecutor executor;
-    /** The blocked-loop watchdog's view of this loop, or null when it is off. */
-    private final BlockedLoopWatchdog.Watch watch;
+    private final CallbackRunner runner;
 
     private volatile State state = State.IDLE;
     /** The thread holding the turn, or null. */
     private volatile Thread thread;
     private boolean stopping;
     private volatile LoopExceptionHandler exceptionHandler;
-    /** The task whose step runs now (read by other threads of this loop's tasks through Scope). */
-    private volatile LoopTasks.Entry runningEntry;
-    /** The ContextVar values of the callback running now. */
-    private Context callbackContext;
     private final LoopLocal.Slots locals = new LoopLocal.Slots();
-    /** An interrupt of the loop thread seen while running a FAST task step (mounting one clears it). */
-    private boolean interruptSeen;
 
     SelectorEventLoop(EventLoop.Builder b) {
         this.name = b.name != null ? b.name : "loop-" + LOOP_IDS.incrementAndGet();
         this.ioSelector = new IoSelector(name);
         this.idle = new IdleWait(b.idleSpin.toNanos(), b.clock, wakeup, incoming, ioSelector);
         this.debug = b.debug;
-        this.slowCallbackNanos = b.slowCallbackDuration.toNanos();
         this.clock = b.clock;
         this.virtualClock = b.clock instanceof VirtualClock vc ? vc : null;
         this.clockListener = virtualClock != null ? wakeup::wake : null;
@@ -108,7 +97,8 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         this.defaultThreadLimit = b.defaultThreadLimit;
         this.executor = new DefaultExecutor(name, b.defaultExecutor);
         Duration threshold = b.blockedLoopThreshold;
-        this.watch = threshold == null ? null : new BlockedLoopWatchdog.Watch(this, threshold.toNanos());
+        this.runner = new CallbackRunner(this, taskMode, debug ? b.slowCallbackDuration.toNanos() : -1,
+                threshold == null ? 0 : threshold.toNanos());
         LoopEvents.register();
         OpenLoops.opened(this);
     }
@@ -141,7 +131,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         if (t == thread) {
             return true;
         }
-        LoopTasks.Entry e = runningEntry;
+        LoopTasks.Entry e = runner.runningEntry;
         return e != null && e.thread() == t;
     }
 
@@ -241,25 +231,15 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         wakeup.wake();
     }
 
-    /** One step of one task: the loop records whose step it runs. */
-    private static final class TaskStep extends Callback {
-        final LoopTasks.Entry entry;
-
-        TaskStep(Runnable fn, LoopTasks.Entry entry) {
-            super(fn, null);
-            this.entry = entry;
-        }
-    }
-
     @Override
     public void scheduleStep(LoopTasks.Entry task, Runnable step) {
-        post(new TaskStep(step, task));
+        post(new CallbackRunner.TaskStep(step, task));
     }
 
     @Override
     public TimerHandle callLater(Duration delay, Runnable callback) {
         Objects.requireNonNull(delay, "delay");
-        return callAt(saturatedAdd(clock.nanoTime(), delay.isNegative() ? 0 : saturatedNanos(delay)), callback);
+        return callAt(TimerHeap.deadline(clock.nanoTime(), delay), callback);
     }
 
     @Override
@@ -281,19 +261,6 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     @Override
     public long time() {
         return clock.nanoTime();
-    }
-
-    private static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE / 2;
-        }
-    }
-
-    private static long saturatedAdd(long a, long b) {
-        long r = a + b;
-        return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE / 2 : r;
     }
 
     // ---------------------------------------------------------------- I/O readiness
@@ -340,17 +307,17 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
 
     @Override
     public LoopTasks.Entry runningEntry() {
-        return runningEntry;
+        return runner.runningEntry;
     }
 
     @Override
     public Context callbackContext() {
-        return callbackContext;
+        return runner.callbackContext;
     }
 
     @Override
     public void callbackContext(Context context) {
-        callbackContext = context;
+        runner.callbackContext = context;
     }
 
     @Override
@@ -415,8 +382,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                 long bound = maxSleepNanos == Long.MAX_VALUE ? -1 : Math.min(maxSleepNanos, CLOSE_POLL_NANOS);
                 while (!stopping && more.getAsBoolean()) {
                     runOnce(bound);
-                    if (Thread.interrupted() | interruptSeen) {
-                        interruptSeen = false;
+                    if (runner.takeInterrupt()) {
                         interrupted = true;
                         if (onInterrupt != null) {
                             onInterrupt.run();
@@ -457,21 +423,15 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                     + "build the loop with taskMode(TaskMode.PORTABLE) to run it on a virtual thread");
         }
         thread = me;
-        callbackContext = null;
         Loop prev = Scope.enterLoop(this, taskMode == TaskMode.FAST);
-        if (watch != null) {
-            BlockedLoopWatchdog.watch(watch);
-        }
+        runner.turnEntered();
         return new Turn(prev);
     }
 
     /** The one way out of a turn. */
     private void leaveTurn(Turn turn) {
-        if (watch != null) {
-            BlockedLoopWatchdog.unwatch(watch);
-        }
+        runner.turnLeft();
         Scope.leaveLoop(this, turn.previous(), taskMode == TaskMode.FAST);
-        callbackContext = null;
         thread = null;
     }
 
@@ -505,101 +465,37 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
      * @param maxSleepNanos the longest this iteration may sleep in real time; negative: no bound
      */
     private void runOnce(long maxSleepNanos) {
-        long timeout;
-        if (!ready.isEmpty() || stopping) {
-            timeout = 0;
-        } else {
-            TimerCallback next = timers.peek();
-            timeout = next == null ? -1 : Math.max(0, next.when - clock.nanoTime());
-        }
-        if (timeout != 0) {
-            sleep(timeout, maxSleepNanos);
-        } else if (ioSelector.selectorOrNull() != null) {
-            select(0);
+        long timeout = !ready.isEmpty() || stopping ? 0 : timers.timeout(clock.nanoTime());
+        if (timeout != 0 || ioSelector.selectorOrNull() != null) {
+            poll(timeout, maxSleepNanos);
         }
         if (timers.size() > 0) {
-            long now = clock.nanoTime();
-            TimerCallback t;
-            while ((t = timers.peek()) != null && t.when - now <= 0) {
-                ready.add(timers.poll());
-            }
+            timers.moveDue(clock.nanoTime(), ready);
         }
         for (int n = ready.size(); n > 0; n--) {
-            run(ready.poll());
+            runner.run(ready.poll());
         }
         // Cross-thread posts run straight from their queue (no copy into the ready deque),
         // a bounded batch per iteration so timers and I/O keep their turns under a flood.
         Callback cb;
         for (int n = INCOMING_BATCH; n > 0 && (cb = incoming.poll()) != null; n--) {
-            run(cb);
+            runner.run(cb);
         }
     }
 
-    /** Waits for work (see {@link IdleWait}); a selector failure goes to the exception handler. */
-    private void sleep(long timeoutNanos, long maxSleepNanos) {
-        if (stopping) {
-            return;
-        }
+    /**
+     * Waits up to {@code timeoutNanos} (-1: no bound) for work (see {@link IdleWait}); with 0 it
+     * only collects the I/O that is ready. A selector failure goes to the exception handler.
+     */
+    private void poll(long timeoutNanos, long maxSleepNanos) {
         try {
-            idle.await(timeoutNanos, maxSleepNanos, ready);
-        } catch (IOException e) {
-            callExceptionHandler(new ExceptionContext("selector failed on loop '" + name + "'", e, ioSelector.selectorOrNull()));
-        }
-    }
-
-    private void select(long millis) {
-        try {
-            ioSelector.select(millis, ready);
-        } catch (IOException e) {
-            callExceptionHandler(new ExceptionContext("selector failed on loop '" + name + "'", e, ioSelector.selectorOrNull()));
-        }
-    }
-
-    private void run(Callback cb) {
-        cb.taken = true;
-        if (cb.isCancelled()) {
-            return;
-        }
-        LoopTasks.Entry entry = cb instanceof TaskStep ts ? ts.entry : null;
-        callbackContext = cb.context;
-        runningEntry = entry;
-        long t0 = debug ? System.nanoTime() : 0;
-        if (watch != null) {
-            watch.stepStarted(entry);
-        }
-        LoopEvents.SlowCallback slow = new LoopEvents.SlowCallback();
-        slow.begin();
-        boolean fastStep = entry != null && taskMode == TaskMode.FAST;
-        if (fastStep && Thread.interrupted()) {
-            interruptSeen = true; // the JDK clears the carrier's interrupt when it mounts the task
-        }
-        try {
-            cb.fn.run();
-        } catch (VirtualMachineError e) {
-            throw e;
-        } catch (Throwable e) {
-            callExceptionHandler(new ExceptionContext("Exception in callback " + cb.fn, e, cb));
-        } finally {
-            runningEntry = null;
-        }
-        if (fastStep && Thread.interrupted()) {
-            interruptSeen = true;
-        }
-        if (watch != null) {
-            watch.stepEnded();
-        }
-        slow.end();
-        if (slow.shouldCommit()) {
-            slow.loop = name;
-            slow.task = entry != null ? entry.name() : null;
-            slow.callback = entry != null ? null : String.valueOf(cb.fn);
-            slow.commit();
-        }
-        if (debug) {
-            long dt = System.nanoTime() - t0;
-            if (dt > slowCallbackNanos) {
-                log.warn("Executing {} took {} ms on event loop '{}'", cb.fn, dt / 1_000_000, name);
+            if (timeoutNanos == 0) {
+                ioSelector.select(0, ready);
+            } else if (!stopping) {
+                idle.await(timeoutNanos, maxSleepNanos, ready);
             }
+        } catch (IOException e) {
+            callExceptionHandler(new ExceptionContext("selector failed on loop '" + name + "'", e, ioSelector.selectorOrNull()));
         }
     }
 
@@ -673,13 +569,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                 log.warn("event loop '{}' closed with {} task(s) that did not finish within {} ms of cancellation: {}",
                         name, tasks.size(), TimeUnit.NANOSECONDS.toMillis(CLOSE_DRAIN_NANOS), tasks.snapshot());
             }
-            for (LoopTasks.Entry e : cancelled) {
-                Throwable failure = e.takeFailure(); // failed instead of ending cancelled (asyncio.run reports these)
-                if (failure != null) {
-                    callExceptionHandler(new ExceptionContext("unhandled exception during shutdown of event loop '"
-                            + name + "' in " + e.name(), failure, e));
-                }
-            }
+            tasks.reportFailedAfterCancel(cancelled, this);
             tasks.reportUnretrieved();
             // Posts that raced close(): run what was accepted; a producer that sees CLOSED without
             // its callback taken is refused (confirmAccepted).
@@ -688,7 +578,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                 ready.add(cb);
             }
             for (int n = ready.size(); n > 0; n--) {
-                run(ready.poll());
+                runner.run(ready.poll());
             }
         } finally {
             leaveTurn(turn);

@@ -49,6 +49,33 @@ final class TimerHeap {
         return c;
     }
 
+    /** Moves every timer due at {@code now} to {@code ready}, earliest first. */
+    void moveDue(long now, java.util.Collection<? super TimerCallback> ready) {
+        TimerCallback t;
+        while ((t = peek()) != null && t.when - now <= 0) {
+            removeTop();
+            ready.add(t);
+        }
+    }
+
+    /** How long until the earliest timer is due at {@code now} (0 if it is); -1 when there is none. */
+    long timeout(long now) {
+        TimerCallback next = peek();
+        return next == null ? -1 : Math.max(0, next.when - now);
+    }
+
+    /** {@code now + delay}, a delay too large to add giving a deadline that never comes. */
+    static long deadline(long now, java.time.Duration delay) {
+        long d;
+        try {
+            d = delay.isNegative() ? 0 : delay.toNanos();
+        } catch (ArithmeticException e) {
+            d = Long.MAX_VALUE / 2;
+        }
+        long r = now + d;
+        return ((now ^ r) & (d ^ r)) < 0 ? Long.MAX_VALUE / 2 : r;
+    }
+
     void onCancel() {
         cancelled++;
         if (cancelled > MIN_COMPACT && cancelled * 2 > size) {

@@ -1,0 +1,121 @@
+package io.loopbridge;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one callback for its loop and keeps what the layers above ask about the callback that
+ * runs: whose task step it is ({@link #runningEntry}), the ContextVar values it runs with, and
+ * an interrupt of the loop thread that mounting a FAST task step would otherwise hide. Around
+ * each callback it measures what the loop reports: the blocked-loop watchdog's step, the
+ * {@code io.loopbridge.SlowCallback} JFR event and, in debug mode, the slow-callback log. A
+ * callback's exception goes to the loop's exception handler.
+ *
+ * <p>Confined to the thread holding the loop's turn; {@link #runningEntry} is also read by the
+ * threads of the loop's tasks.
+ */
+final class CallbackRunner {
+    private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
+
+    /** One step of one task: the runner records whose step it runs. */
+    static final class TaskStep extends Callback {
+        final LoopTasks.Entry entry;
+
+        TaskStep(Runnable fn, LoopTasks.Entry entry) {
+            super(fn, null);
+            this.entry = entry;
+        }
+    }
+
+    private final Loop loop;
+    private final boolean fastTasks;
+    /** The slow-callback log's threshold in debug mode; negative: no log. */
+    private final long slowLogNanos;
+    /** The blocked-loop watchdog's view of the loop, or null when it is off. */
+    private final BlockedLoopWatchdog.Watch watch;
+
+    /** The task whose step runs now. */
+    volatile LoopTasks.Entry runningEntry;
+    /** The ContextVar values of the callback running now. */
+    Context callbackContext;
+    /** An interrupt of the loop thread seen while running a FAST task step (mounting one clears it). */
+    private boolean interruptSeen;
+
+    CallbackRunner(Loop loop, TaskMode mode, long slowLogNanos, long blockedThresholdNanos) {
+        this.loop = loop;
+        this.fastTasks = mode == TaskMode.FAST;
+        this.slowLogNanos = slowLogNanos;
+        this.watch = blockedThresholdNanos > 0 ? new BlockedLoopWatchdog.Watch(loop, blockedThresholdNanos) : null;
+    }
+
+    /** The thread calling this took the loop's turn. */
+    void turnEntered() {
+        callbackContext = null;
+        if (watch != null) {
+            BlockedLoopWatchdog.watch(watch);
+        }
+    }
+
+    /** The thread calling this leaves the loop's turn. */
+    void turnLeft() {
+        if (watch != null) {
+            BlockedLoopWatchdog.unwatch(watch);
+        }
+        callbackContext = null;
+    }
+
+    /** Whether the loop thread was interrupted since the last call; clears it. */
+    boolean takeInterrupt() {
+        boolean interrupted = Thread.interrupted() | interruptSeen;
+        interruptSeen = false;
+        return interrupted;
+    }
+
+    void run(Callback cb) {
+        cb.taken = true;
+        if (cb.isCancelled()) {
+            return;
+        }
+        LoopTasks.Entry entry = cb instanceof TaskStep ts ? ts.entry : null;
+        callbackContext = cb.context;
+        runningEntry = entry;
+        long t0 = slowLogNanos >= 0 ? System.nanoTime() : 0;
+        if (watch != null) {
+            watch.stepStarted(entry);
+        }
+        LoopEvents.SlowCallback slow = new LoopEvents.SlowCallback();
+        slow.begin();
+        boolean fastStep = entry != null && fastTasks;
+        if (fastStep && Thread.interrupted()) {
+            interruptSeen = true; // the JDK clears the carrier's interrupt when it mounts the task
+        }
+        try {
+            cb.fn.run();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            loop.callExceptionHandler(new ExceptionContext("Exception in callback " + cb.fn, e, cb));
+        } finally {
+            runningEntry = null;
+        }
+        if (fastStep && Thread.interrupted()) {
+            interruptSeen = true;
+        }
+        if (watch != null) {
+            watch.stepEnded();
+        }
+        slow.end();
+        if (slow.shouldCommit()) {
+            slow.loop = loop.name();
+            slow.task = entry != null ? entry.name() : null;
+            slow.callback = entry != null ? null : String.valueOf(cb.fn);
+            slow.commit();
+        }
+        if (slowLogNanos >= 0) {
+            long dt = System.nanoTime() - t0;
+            if (dt > slowLogNanos) {
+                log.warn("Executing {} took {} ms on event loop '{}'", cb.fn, dt / 1_000_000, loop.name());
+            }
+        }
+    }
+}
