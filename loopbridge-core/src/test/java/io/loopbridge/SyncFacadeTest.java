@@ -95,7 +95,7 @@ class SyncFacadeTest {
     }
 
     /**
-     * The seeds' smartasync bug: after one call from an async context, sync callers in other
+     * Python smartasync's bug: after one call from an async context, sync callers in other
      * threads got an un-run coroutine. Here a call from a task comes first, then eight threads
      * call at once, many times: every one gets a real result.
      */

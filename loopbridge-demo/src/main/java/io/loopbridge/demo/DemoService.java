@@ -95,7 +95,7 @@ public final class DemoService implements AutoCloseable {
     private final NotesDb db;
     private final HttpClient http;
     private final EventThread eventThread;
-    /** The loop reference stored at start-up, for code running where no loop runs (the seeds' _event_loop). */
+    /** The loop reference stored at start-up, for code running where no loop runs (the Python version's _event_loop). */
     private final EventLoop loop;
     private final Map<String, Route> routes = new HashMap<>();
     private final byte[] indexHtml;
@@ -421,7 +421,7 @@ public final class DemoService implements AutoCloseable {
     }
 
     /**
-     * GET /sync-with-async?seconds=0.2: the seeds' scenario. A sync handler on a worker finds no
+     * GET /sync-with-async?seconds=0.2: the classic scenario. A sync handler on a worker finds no
      * running loop, falls back to the loop stored at start-up, schedules toThread(blocking)
      * onto it with runCoroutineThreadsafe, and waits for the result.
      */

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The "which thread ran this step" log of one request, as the seeds print it. Steps are added
+ * The "which thread ran this step" log of one request, as the Python version prints it. Steps are added
  * from the loop and from worker threads (one at a time, each hop ordered by the future that
  * carried it), so the list is guarded anyway.
  *

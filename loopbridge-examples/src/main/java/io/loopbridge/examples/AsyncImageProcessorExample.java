@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The seeds' AsyncImageProcessor: the worker thread hands each result back to the loop with
+ * Python's AsyncImageProcessor: the worker thread hands each result back to the loop with
  * {@code callSoonThreadsafe} (never touching the loop-bound queue from its own thread), and
  * tasks await their result on an {@link AsyncQueue}. The worker is built before the loop, so
  * its shutdown never runs on the loop (see {@link WorkerShutdownOrderExample}).

@@ -4,7 +4,7 @@ import io.loopbridge.EventLoop;
 import java.time.Duration;
 
 /**
- * The seeds' first "don't", caught: a blocking {@code Thread.sleep} in a loop callback (in
+ * Python's first "don't", caught: a blocking {@code Thread.sleep} in a loop callback (in
  * asyncio, {@code time.sleep(5)} that "blocks the entire event loop"). A loop built with
  * {@code EventLoop.builder().blockedLoopThreshold(...)} has a watchdog that logs the stack of
  * whatever holds the loop longer than the threshold, while it is still holding it.

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 
 /**
- * The seeds' "CPU-bound with ProcessPoolExecutor": on the JVM threads run in parallel, so
+ * Python's "CPU-bound with ProcessPoolExecutor": on the JVM threads run in parallel, so
  * CPU-bound work goes to a {@link ForkJoinPool} through {@code runInExecutor}, never on the
  * loop. One call awaits a single computation; then chunks run in parallel and are gathered.
  */

@@ -10,11 +10,11 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The seeds' "don'ts" about waiting on the loop, each caught at once instead of freezing or
+ * Python's "don'ts" about waiting on the loop, each caught at once instead of freezing or
  * deadlocking it. In a loop callback (the loop's own thread, outside any task) every blocking
  * wait is refused with {@link BlockingOnLoopException}: awaiting a future, taking from a
  * {@link BridgeQueue}, {@code join()} on a {@code runCoroutineThreadsafe} future. And the
- * seeds' "DON'T call asyncio.run() from async": a nested {@code Async.run} in a task is refused
+ * Python's "DON'T call asyncio.run() from async": a nested {@code Async.run} in a task is refused
  * too (just await instead).
  */
 public final class DontBlockTheLoopExample {

@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The seeds' EventThread: an event loop running forever in its own thread, fed by a
+ * Python's EventThread: an event loop running forever in its own thread, fed by a
  * synchronous program. {@code submit} is run_coroutine_threadsafe (a future), {@code call} an
  * honest blocking call, the done callback runs when the loop has stopped, and {@code close()}
  * stops it gracefully: work in flight gets a grace period, then is cancelled and cleaned up.

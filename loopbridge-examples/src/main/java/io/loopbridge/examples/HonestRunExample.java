@@ -8,11 +8,11 @@ import io.loopbridge.LoopFuture;
 import java.time.Duration;
 
 /**
- * The seeds' honest run helper ({@code run(coro)}: running loop? nest_asyncio; else a
+ * Python's honest run helper ({@code run(coro)}: running loop? nest_asyncio; else a
  * per-thread cached loop), as {@link Bridge#runSync}, without nest_asyncio, in its three
  * contexts: a plain main (a loop cached for the thread, reused by the next call), inside a
  * running task (the body runs inline in that task), and a loop callback (a clear refusal
- * instead of a deadlock; {@link Bridge.OnLoop#RUN_IN_WORKER} is the seeds' last resort).
+ * instead of a deadlock; {@link Bridge.OnLoop#RUN_IN_WORKER} is the Python version's last resort).
  */
 public final class HonestRunExample {
     private HonestRunExample() {
@@ -66,7 +66,7 @@ public final class HonestRunExample {
                         refusal[0] = e.getMessage();
                         n.say("refused in a loop callback: " + e.getMessage());
                         try {
-                            // The seeds' last resort, opted into: a fresh loop in a worker thread; logs how long it blocked.
+                            // Python's last resort, opted into: a fresh loop in a worker thread; logs how long it blocked.
                             out.complete(Bridge.runSync(() -> fetch(n, "worker"), Bridge.OnLoop.RUN_IN_WORKER));
                         } catch (Exception e2) {
                             out.completeExceptionally(e2);

@@ -9,7 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * The seeds' ImageProcessor: a long-lived worker thread fed by a queue. Two changes from the
+ * Python's ImageProcessor: a long-lived worker thread fed by a queue. Two changes from the
  * Python version: the queue is a {@link BridgeQueue}, stopped by {@link BridgeQueue#close()}
  * instead of a {@code None} sentinel (so no item can be mistaken for the stop signal and
  * every item submitted before close is still processed), and {@link #close()} waits for the

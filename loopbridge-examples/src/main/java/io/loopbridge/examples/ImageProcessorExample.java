@@ -5,7 +5,7 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * The seeds' synchronous ImageProcessor: {@code with ImageProcessor() as worker:
+ * Python's synchronous ImageProcessor: {@code with ImageProcessor() as worker:
  * worker.submit(...)}, in a plain program. Leaving the try-with-resources block closes the
  * queue (no {@code None} sentinel) and waits for the worker to finish what was queued.
  */

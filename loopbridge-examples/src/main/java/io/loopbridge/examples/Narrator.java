@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Prints an example's narrative, as the seeds' logs do: every line says where the step ran
+ * Prints an example's narrative, as the Python versions' logs do: every line says where the step ran
  * (a task of a loop, a loop thread outside any task, or a plain thread), and keeps the lines
  * so a test can check them. Thread-safe: workers, loops and tasks all write to it.
  */

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The seeds' "thread-safe queue for a sync/async bridge": a synchronous producer thread and an
+ * Python's "thread-safe queue for a sync/async bridge": a synchronous producer thread and an
  * async consumer task. Python needs {@code run_in_executor(None, q.get)} per item and a
  * {@code None} sentinel; a {@link BridgeQueue} is awaited directly by the task, blocks the
  * producer thread when full (capacity 3: back-pressure), and {@code close()} is the end signal.

@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The seeds' "DON'T: use time.sleep() in async", in both task modes. A task calls
+ * Python's "DON'T: use time.sleep() in async", in both task modes. A task calls
  * {@code Thread.sleep} while another task of its loop wants to run:
  * <ul>
  *   <li>FAST mode ({@code --add-opens java.base/java.lang=ALL-UNNAMED}): a task is a virtual

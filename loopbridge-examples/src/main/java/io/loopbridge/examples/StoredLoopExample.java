@@ -6,8 +6,8 @@ import io.loopbridge.Threads;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The seeds' "get the running event loop from a sync method": a synchronous endpoint runs on a
- * worker thread (the seeds' "AnyIO worker thread"), where no loop is running. It falls back to
+ * Python's "get the running event loop from a sync method": a synchronous endpoint runs on a
+ * worker thread (the Python version's "AnyIO worker thread"), where no loop is running. It falls back to
  * the loop reference stored at startup and schedules work on that loop with
  * {@code runCoroutineThreadsafe}, blocking only its own thread; the loop itself sends the
  * blocking part to another worker with {@code toThread}.
@@ -16,7 +16,7 @@ public final class StoredLoopExample {
     private StoredLoopExample() {
     }
 
-    /** Stored at startup, as the seeds' global {@code _event_loop}. */
+    /** Stored at startup, as the Python version's global {@code _event_loop}. */
     private static volatile EventLoop storedLoop;
 
     public static void main(String[] args) throws Exception {

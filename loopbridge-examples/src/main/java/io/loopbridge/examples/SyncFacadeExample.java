@@ -9,7 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The seeds' smartasync, done thread-safely: an API written once, asynchronously
+ * Python's smartasync, done thread-safely: an API written once, asynchronously
  * ({@link AsyncUsers}), and a synchronous face of it ({@link Users}) made by
  * {@link SyncFacade#of}. The same facade object is called from a plain thread (it blocks) and
  * from a task (it suspends the task; the loop runs another task meanwhile). It keeps no

@@ -13,10 +13,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The seeds' {@code asyncio.to_thread} / {@code run_in_executor(None, ...)}: blocking calls
+ * Python's {@code asyncio.to_thread} / {@code run_in_executor(None, ...)}: blocking calls
  * (a legacy "process_image", a file read) run on worker threads while the task awaits them,
  * so the loop keeps running its other tasks. A {@link CapacityLimiter} bounds how many run at
- * once (the seeds' warning about saturating the default executor).
+ * once (the Python version's warning about saturating the default executor).
  */
 public final class ToThreadExample {
     private ToThreadExample() {
@@ -57,7 +57,7 @@ public final class ToThreadExample {
                 });
                 n.say("processed: " + processed);
 
-                // The seeds' "DON'T: use blocking I/O directly": read the file on a worker instead.
+                // Python's "DON'T: use blocking I/O directly": read the file on a worker instead.
                 String content = Async.toThread(() -> {
                     n.say("reading the file (blocking I/O)");
                     return Files.readString(file);

@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The seeds' ordering lesson: build the worker <em>before</em> the loop, so that shutting it
+ * Python's ordering lesson: build the worker <em>before</em> the loop, so that shutting it
  * down (which waits for the last image) never runs on the loop. Then the wrong order, built
  * and closed inside the loop, which in asyncio freezes the loop in {@code thread.join()}:
  * here {@link ImageProcessor#close()} waits by the one rule, so inside a task it only
@@ -35,7 +35,7 @@ public final class WorkerShutdownOrderExample {
         return new Outcome(rightOrder(n), wrongOrderInTask(n), wrongOrderInCallback(n));
     }
 
-    /** The seeds' fix: {@code with ImageProcessor() as worker: asyncio.run(main(worker))}. */
+    /** Python's fix: {@code with ImageProcessor() as worker: asyncio.run(main(worker))}. */
     static String rightOrder(Narrator n) throws Exception {
         CountDownLatch slowImage = new CountDownLatch(1); // the image takes "long": until the loop is gone
         String outcome;
@@ -72,7 +72,7 @@ public final class WorkerShutdownOrderExample {
         return outcome;
     }
 
-    /** The seeds' wrong order: the worker built and closed inside the loop, other tasks running. */
+    /** Python's wrong order: the worker built and closed inside the loop, other tasks running. */
     static String wrongOrderInTask(Narrator n) throws Exception {
         return Async.run(() -> {
             AsyncEvent closing = new AsyncEvent();

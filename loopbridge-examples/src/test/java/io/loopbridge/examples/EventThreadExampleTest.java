@@ -19,7 +19,7 @@ class EventThreadExampleTest {
 
         List<String> lines = n.lines();
         String main = "[thread " + Thread.currentThread().getName() + "]";
-        // the seeds' output, in the seeds' order
+        // the Python version's output, in its order
         assertThat(lines).filteredOn(l -> l.contains("Main thread") || l.contains("Hello from event loop"))
                 .extracting(l -> l.substring(l.indexOf("] ") + 2))
                 .containsExactly("Main thread waiting on coroutine...", "Hello from event loop!", "Main thread received: 1234");
