@@ -5,15 +5,32 @@ import io.loopbridge.EventLoop;
 import io.loopbridge.LoopFuture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * The receiving half of a stream connection (asyncio's StreamReader): bytes that arrived,
  * read by a task with {@link #read}, {@link #readExactly}, {@link #readLine} or
- * {@link #readUntil}. Each of these suspends the task until enough data or end of stream
- * arrives; cancelling the task (or an {@code Async.timeout}) leaves the buffered data where
- * it was, for the next read.
+ * {@link #readUntil}, or into the caller's own buffer with {@link #readInto(ByteBuffer)} and
+ * {@link #readExactly(ByteBuffer)}. Each of these suspends the task until enough data or end
+ * of stream arrives; cancelling the task (or an {@code Async.timeout}) leaves the data where
+ * it was, for the next read: a read that throws has consumed nothing (except at end of
+ * stream, see {@link IncompleteReadException}).
+ *
+ * <p>Copies. Bytes reach a {@code byte[]} result with one copy (from the loop's read buffer).
+ * {@link #readInto(ByteBuffer)} with an empty reader and a buffer of 8 KiB or more has the
+ * socket read straight into the caller's buffer, with no copy at all when it is direct: the
+ * way to move bulk data (a proxy or an echo reads into one direct buffer and
+ * {@link StreamWriter#write(ByteBuffer) writes} it on).
+ *
+ * <pre>{@code
+ * ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
+ * while (reader.readInto(buf.clear()) >= 0) {
+ *     writer.write(buf.flip());
+ *     writer.drain();
+ * }
+ * }</pre>
  *
  * <p>Back-pressure: the buffer never holds more than twice the {@linkplain #limit() limit}.
  * When it is full the connection stops reading from the socket, so a peer that sends faster
@@ -45,6 +62,15 @@ public final class StreamReader {
     private boolean eof;
     private IOException exception;
     private LoopFuture<Void> waiter;
+    /**
+     * The buffer of the task waiting in readInto or readExactly(ByteBuffer), set only while
+     * our own buffer is empty: arriving bytes go there first, so order is kept.
+     */
+    private ByteBuffer directTarget;
+    /** readExactly(ByteBuffer): wake the waiter only once {@link #directTarget} is full (or at end of stream). */
+    private boolean directFill;
+    /** What a waiting readExactly(n) needs buffered: the buffer may grow past twice the limit up to it. */
+    private int wanted;
 
     StreamReader(EventLoop loop, int limit) {
         this.loop = Objects.requireNonNull(loop, "loop");
@@ -126,9 +152,90 @@ public final class StreamReader {
             if (eof) {
                 throw new IncompleteReadException(take(end - start), n);
             }
-            waitForData("readExactly");
+            wanted = n;
+            try {
+                waitForData("readExactly");
+            } finally {
+                wanted = 0;
+            }
         }
         return take(n);
+    }
+
+    /**
+     * Reads up to {@code dst.remaining()} bytes into {@code dst} (advancing its position):
+     * waits until at least one byte or end of stream is there. Returns the number of bytes
+     * read, -1 at end of stream (as {@link java.nio.channels.ReadableByteChannel#read}), or 0
+     * at once if {@code dst} has no room. While the reader is empty and {@code dst} has room
+     * for 8 KiB or more, the socket is read straight into {@code dst}.
+     *
+     * @throws IOException if the connection failed (reset, ...)
+     */
+    public int readInto(ByteBuffer dst) throws Exception {
+        checkConfined("readInto");
+        checkWritable(dst, "readInto");
+        throwIfFailed();
+        if (!dst.hasRemaining()) {
+            return 0;
+        }
+        int p0 = dst.position();
+        if (start == end && !eof) {
+            try {
+                do {
+                    waitForData("readInto", dst, false);
+                } while (start == end && !eof && dst.position() == p0);
+            } catch (Throwable e) {
+                giveBack(dst, p0);
+                throw e;
+            }
+        }
+        int k = Math.min(dst.remaining(), end - start);
+        if (k > 0) {
+            dst.put(buf, start, k);
+            consumed(k);
+        }
+        int got = dst.position() - p0;
+        return got == 0 ? -1 : got;
+    }
+
+    /**
+     * Fills {@code dst}: reads exactly {@code dst.remaining()} bytes into it. Straight from the
+     * socket while the reader is empty, as {@link #readInto}, and without waking the task
+     * until {@code dst} is full.
+     *
+     * @throws IncompleteReadException if the stream ends first (with the partial bytes, which
+     *                                 stay in {@code dst}, its position after them)
+     * @throws IOException             if the connection failed
+     */
+    public void readExactly(ByteBuffer dst) throws Exception {
+        checkConfined("readExactly");
+        checkWritable(dst, "readExactly");
+        throwIfFailed();
+        int p0 = dst.position();
+        int want = dst.remaining();
+        try {
+            while (true) {
+                int k = Math.min(dst.remaining(), end - start);
+                if (k > 0) {
+                    dst.put(buf, start, k);
+                    consumed(k);
+                }
+                if (!dst.hasRemaining()) {
+                    return;
+                }
+                if (eof) {
+                    byte[] partial = new byte[dst.position() - p0];
+                    dst.get(p0, partial);
+                    throw new IncompleteReadException(partial, want);
+                }
+                waitForData("readExactly", dst, true);
+            }
+        } catch (IncompleteReadException e) {
+            throw e;
+        } catch (Throwable e) {
+            giveBack(dst, p0);
+            throw e;
+        }
     }
 
     /**
@@ -223,30 +330,83 @@ public final class StreamReader {
             out = buf;
             buf = EMPTY;
             end = 0;
+            resumeIfDrained();
         } else {
             out = Arrays.copyOfRange(buf, start, start + n);
-            start += n;
+            consumed(n);
         }
+        return out;
+    }
+
+    /** {@code n} bytes at the front of the buffer were read. */
+    private void consumed(int n) {
+        start += n;
         if (start == end) {
             start = end = 0;
             if (buf.length > limit) {
                 buf = EMPTY;
             }
         }
+        resumeIfDrained();
+    }
+
+    private void resumeIfDrained() {
         SocketTransport t = transport;
         if (t != null && t.readingPaused() && end - start <= limit) {
             t.resumeReading();
         }
-        return out;
+    }
+
+    /**
+     * A read into {@code dst} failed (cancelled, timed out, connection lost): the bytes it put
+     * there since {@code from} go back to the front of our buffer, and {@code dst}'s position
+     * back to {@code from}, so the failed read consumed nothing.
+     */
+    private void giveBack(ByteBuffer dst, int from) {
+        int n = dst.position() - from;
+        if (n <= 0) {
+            return;
+        }
+        int len = end - start;
+        byte[] merged = new byte[n + len];
+        dst.get(from, merged, 0, n);
+        System.arraycopy(buf, start, merged, n, len);
+        buf = merged;
+        start = 0;
+        end = merged.length;
+        dst.position(from);
     }
 
     /** How many more bytes the buffer may take before the connection must stop reading. */
     int room() {
-        return 2 * limit - (end - start);
+        return Math.max(2 * limit, wanted) - (end - start);
+    }
+
+    /** Loop only: the buffer the socket may be read into directly, or null. */
+    ByteBuffer directTarget() {
+        LoopFuture<Void> w = waiter;
+        return w != null && !w.isDone() ? directTarget : null;
+    }
+
+    /** Loop only: the transport read bytes into {@link #directTarget()}. */
+    void directDataReceived() {
+        if (!directFill || !directTarget.hasRemaining()) {
+            directTarget = null;
+            wakeWaiter();
+        }
     }
 
     /** Loop only: bytes from the socket (the buffer's limit was respected by the caller). */
-    void feedData(java.nio.ByteBuffer src) {
+    void feedData(ByteBuffer src) {
+        ByteBuffer target = directTarget();
+        if (target != null && src.hasRemaining()) {
+            // Our buffer is empty while a target is set: the waiting read gets these bytes first.
+            int k = Math.min(target.remaining(), src.remaining());
+            target.put(target.position(), src, src.position(), k);
+            target.position(target.position() + k);
+            src.position(src.position() + k);
+            directDataReceived();
+        }
         int n = src.remaining();
         if (n == 0) {
             return;
@@ -270,7 +430,7 @@ public final class StreamReader {
 
     /** Bytes fed by hand (tests, or a reader not backed by a socket). Loop only. */
     void feedData(byte[] data) {
-        feedData(java.nio.ByteBuffer.wrap(data));
+        feedData(ByteBuffer.wrap(data));
     }
 
     /** Loop only: the peer closed its side (or we closed the connection). */
@@ -301,11 +461,15 @@ public final class StreamReader {
         }
     }
 
-    private void waitForData(String method) throws Exception {
+    private void checkNoWaiter(String method) {
         if (waiter != null) {
             throw new IllegalStateException(method + "() called while another task is already waiting for data"
                     + " on this StreamReader; only one task may read a stream at a time");
         }
+    }
+
+    private void waitForData(String method) throws Exception {
+        checkNoWaiter(method);
         SocketTransport t = transport;
         if (t != null && t.readingPaused()) {
             t.resumeReading();
@@ -316,6 +480,24 @@ public final class StreamReader {
             Async.await(w);
         } finally {
             waiter = null;
+        }
+    }
+
+    /** Waits once, letting arriving bytes go straight into {@code target}. */
+    private void waitForData(String method, ByteBuffer target, boolean fill) throws Exception {
+        checkNoWaiter(method);
+        directTarget = target;
+        directFill = fill;
+        try {
+            waitForData(method);
+        } finally {
+            directTarget = null;
+        }
+    }
+
+    private static void checkWritable(ByteBuffer dst, String method) {
+        if (java.util.Objects.requireNonNull(dst, "dst").isReadOnly()) {
+            throw new IllegalArgumentException(method + "(ByteBuffer) needs a writable buffer; " + dst + " is read-only");
         }
     }
 
