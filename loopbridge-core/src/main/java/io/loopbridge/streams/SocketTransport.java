@@ -164,8 +164,9 @@ final class SocketTransport {
 
     /**
      * Reads into the buffer of the task waiting in readInto: no copy. Stops after one read even
-     * if more is waiting: the task runs before the next select and usually comes back with an
-     * empty buffer for the rest, where reading on would copy it through the reader's buffer.
+     * if more is waiting: the woken task runs before the next readiness callbacks and usually
+     * comes back with an empty buffer for the rest, where reading on now would copy the rest
+     * through the reader's buffer.
      */
     private boolean readDirect(ByteBuffer target) {
         int n;

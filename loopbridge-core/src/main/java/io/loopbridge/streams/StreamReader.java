@@ -6,7 +6,6 @@ import io.loopbridge.LoopFuture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -18,11 +17,14 @@ import java.util.Objects;
  * it was, for the next read: a read that throws has consumed nothing (except at end of
  * stream, see {@link IncompleteReadException}).
  *
- * <p>Copies. Bytes reach a {@code byte[]} result with one copy (from the loop's read buffer).
- * {@link #readInto(ByteBuffer)} with an empty reader and a buffer of 8 KiB or more has the
- * socket read straight into the caller's buffer, with no copy at all when it is direct: the
- * way to move bulk data (a proxy or an echo reads into one direct buffer and
- * {@link StreamWriter#write(ByteBuffer) writes} it on).
+ * <p>Copies. The socket is read through the loop's direct read buffer into the reader's own
+ * arrays, and a {@code byte[]} result is copied out of them, except that a read taking
+ * exactly what one socket read brought (a 64 KiB {@code read(n)} in bulk transfer, usually)
+ * gets that array itself. {@link #readInto(ByteBuffer)} and
+ * {@link #readExactly(ByteBuffer)}, waiting on an empty reader with room for 8 KiB or more,
+ * have the socket read straight into the caller's buffer: no copy at all when it is direct.
+ * That is the way to move bulk data: a proxy or an echo reads into one direct buffer and
+ * {@link StreamWriter#write(ByteBuffer) writes} it on.
  *
  * <pre>{@code
  * ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
@@ -56,9 +58,7 @@ public final class StreamReader {
     /** The connection feeding us, or null for a reader fed by hand (tests). */
     private SocketTransport transport;
 
-    private byte[] buf = EMPTY;
-    private int start;
-    private int end;
+    private final ReadBuffer buffer = new ReadBuffer();
     private boolean eof;
     private IOException exception;
     private LoopFuture<Void> waiter;
@@ -91,12 +91,12 @@ public final class StreamReader {
 
     /** Bytes received and not yet read. */
     public int buffered() {
-        return end - start;
+        return buffer.size();
     }
 
     /** True once the peer has closed its side and every received byte has been read. */
     public boolean atEof() {
-        return eof && start == end;
+        return eof && buffer.size() == 0;
     }
 
     // ---------------------------------------------------------------- reads
@@ -127,10 +127,10 @@ public final class StreamReader {
             }
         }
         throwIfFailed();
-        if (start == end && !eof) {
+        if (buffer.size() == 0 && !eof) {
             waitForData("read");
         }
-        return take(Math.min(n, end - start));
+        return take(Math.min(n, buffer.size()));
     }
 
     /**
@@ -148,9 +148,9 @@ public final class StreamReader {
         if (n == 0) {
             return EMPTY;
         }
-        while (end - start < n) {
+        while (buffer.size() < n) {
             if (eof) {
-                throw new IncompleteReadException(take(end - start), n);
+                throw new IncompleteReadException(take(buffer.size()), n);
             }
             wanted = n;
             try {
@@ -179,21 +179,17 @@ public final class StreamReader {
             return 0;
         }
         int p0 = dst.position();
-        if (start == end && !eof) {
+        if (buffer.size() == 0 && !eof) {
             try {
                 do {
                     waitForData("readInto", dst, false);
-                } while (start == end && !eof && dst.position() == p0);
+                } while (buffer.size() == 0 && !eof && dst.position() == p0);
             } catch (Throwable e) {
                 giveBack(dst, p0);
                 throw e;
             }
         }
-        int k = Math.min(dst.remaining(), end - start);
-        if (k > 0) {
-            dst.put(buf, start, k);
-            consumed(k);
-        }
+        takeInto(dst);
         int got = dst.position() - p0;
         return got == 0 ? -1 : got;
     }
@@ -215,11 +211,7 @@ public final class StreamReader {
         int want = dst.remaining();
         try {
             while (true) {
-                int k = Math.min(dst.remaining(), end - start);
-                if (k > 0) {
-                    dst.put(buf, start, k);
-                    consumed(k);
-                }
+                takeInto(dst);
                 if (!dst.hasRemaining()) {
                     return;
                 }
@@ -252,11 +244,7 @@ public final class StreamReader {
         } catch (IncompleteReadException e) {
             return e.partial();
         } catch (LimitOverrunException e) {
-            if (startsWith(NEWLINE, e.consumed())) {
-                take(e.consumed() + NEWLINE.length);
-            } else {
-                take(end - start);
-            }
+            discard(buffer.startsWith(NEWLINE, e.consumed()) ? e.consumed() + NEWLINE.length : buffer.size());
             throw new LimitOverrunException(e.getMessage(), e.consumed());
         }
     }
@@ -279,9 +267,9 @@ public final class StreamReader {
         int offset = 0;
         int found;
         while (true) {
-            int len = end - start;
+            int len = buffer.size();
             if (len - offset >= sepLen) {
-                found = indexOf(separator, offset);
+                found = buffer.indexOf(separator, offset);
                 if (found >= 0) {
                     break;
                 }
@@ -305,54 +293,32 @@ public final class StreamReader {
 
     // ---------------------------------------------------------------- buffer
 
-    private int indexOf(byte[] sep, int from) {
-        byte first = sep[0];
-        for (int i = start + from, last = end - sep.length; i <= last; i++) {
-            if (buf[i] == first && Arrays.equals(buf, i, i + sep.length, sep, 0, sep.length)) {
-                return i - start;
-            }
-        }
-        return -1;
-    }
-
-    private boolean startsWith(byte[] sep, int at) {
-        int i = start + at;
-        return i + sep.length <= end && Arrays.equals(buf, i, i + sep.length, sep, 0, sep.length);
-    }
-
     private byte[] take(int n) {
         if (n == 0) {
             return EMPTY;
         }
-        byte[] out;
-        if (start == 0 && n == buf.length) {
-            // The whole array is the answer (a chunk read into an empty buffer): hand it over, no copy.
-            out = buf;
-            buf = EMPTY;
-            end = 0;
-            resumeIfDrained();
-        } else {
-            out = Arrays.copyOfRange(buf, start, start + n);
-            consumed(n);
-        }
+        byte[] out = buffer.take(n);
+        resumeIfDrained();
         return out;
     }
 
-    /** {@code n} bytes at the front of the buffer were read. */
-    private void consumed(int n) {
-        start += n;
-        if (start == end) {
-            start = end = 0;
-            if (buf.length > limit) {
-                buf = EMPTY;
-            }
+    /** Moves as many buffered bytes as fit into {@code dst}. */
+    private void takeInto(ByteBuffer dst) {
+        int k = Math.min(dst.remaining(), buffer.size());
+        if (k > 0) {
+            buffer.takeInto(dst, k);
+            resumeIfDrained();
         }
+    }
+
+    private void discard(int n) {
+        buffer.discard(n);
         resumeIfDrained();
     }
 
     private void resumeIfDrained() {
         SocketTransport t = transport;
-        if (t != null && t.readingPaused() && end - start <= limit) {
+        if (t != null && t.readingPaused() && buffer.size() <= limit) {
             t.resumeReading();
         }
     }
@@ -367,19 +333,15 @@ public final class StreamReader {
         if (n <= 0) {
             return;
         }
-        int len = end - start;
-        byte[] merged = new byte[n + len];
-        dst.get(from, merged, 0, n);
-        System.arraycopy(buf, start, merged, n, len);
-        buf = merged;
-        start = 0;
-        end = merged.length;
+        byte[] taken = new byte[n];
+        dst.get(from, taken);
+        buffer.prepend(taken);
         dst.position(from);
     }
 
     /** How many more bytes the buffer may take before the connection must stop reading. */
     int room() {
-        return Math.max(2 * limit, wanted) - (end - start);
+        return Math.max(2 * limit, wanted) - buffer.size();
     }
 
     /** Loop only: the buffer the socket may be read into directly, or null. */
@@ -411,20 +373,7 @@ public final class StreamReader {
         if (n == 0) {
             return;
         }
-        int len = end - start;
-        if (buf.length - end < n) {
-            if (len + n <= buf.length) {
-                System.arraycopy(buf, start, buf, 0, len);
-            } else {
-                byte[] bigger = new byte[Math.max(len + n, Math.min(2 * buf.length, 2 * limit))];
-                System.arraycopy(buf, start, bigger, 0, len);
-                buf = bigger;
-            }
-            start = 0;
-            end = len;
-        }
-        src.get(buf, end, n);
-        end += n;
+        buffer.append(src);
         wakeWaiter();
     }
 
@@ -496,7 +445,7 @@ public final class StreamReader {
     }
 
     private static void checkWritable(ByteBuffer dst, String method) {
-        if (java.util.Objects.requireNonNull(dst, "dst").isReadOnly()) {
+        if (Objects.requireNonNull(dst, "dst").isReadOnly()) {
             throw new IllegalArgumentException(method + "(ByteBuffer) needs a writable buffer; " + dst + " is read-only");
         }
     }
@@ -511,7 +460,7 @@ public final class StreamReader {
 
     @Override
     public String toString() {
-        return "StreamReader[" + (end - start) + " bytes buffered" + (eof ? ", eof" : "")
+        return "StreamReader[" + buffer.size() + " bytes buffered" + (eof ? ", eof" : "")
                 + (exception != null ? ", failed: " + exception : "") + (transport != null ? ", " + transport : "") + "]";
     }
 }
