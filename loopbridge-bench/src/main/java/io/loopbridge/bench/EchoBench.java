@@ -57,12 +57,16 @@ import org.openjdk.jmh.annotations.TearDown;
  * Each side uses its library's idiom for bulk bytes: loopbridge reads into a direct
  * {@code ByteBuffer} ({@code readInto}) and writes it on; Netty passes its pooled direct
  * {@code ByteBuf} through. The clients' chunks start as a {@code byte[]} on both sides.
+ * {@value #LOOPBRIDGE_BYTES} is loopbridge with asyncio's idiom instead, {@code read(n)}
+ * returning a {@code byte[]} and {@code write(byte[])}: the same code as the Python baseline.
  *
  * <p>Every invocation checks that each connection got back exactly the bytes it sent (and,
  * for loopbridge's round trips, their content), so a broken transport cannot post a figure.
  */
 public class EchoBench extends BenchBase {
     static final String NETTY = "netty";
+    /** loopbridge with asyncio's byte[] idiom (read(n), write(byte[])) instead of buffers. */
+    static final String LOOPBRIDGE_BYTES = "loopbridge-bytes";
     static final int MESSAGE = 64;
     static final int ROUND_TRIPS = 2000;
     static final int CHUNK = 64 * 1024;
@@ -73,7 +77,7 @@ public class EchoBench extends BenchBase {
     private static final long TIMEOUT_SECONDS = 60;
     private static final String HOST = "127.0.0.1";
 
-    @Param({LOOPBRIDGE, NETTY})
+    @Param({LOOPBRIDGE, LOOPBRIDGE_BYTES, NETTY})
     public String impl;
 
     @Param({"1", "100"})
@@ -87,7 +91,8 @@ public class EchoBench extends BenchBase {
             throw new IllegalArgumentException("connections must divide " + ROUND_TRIPS + " and " + BULK_CHUNKS);
         }
         echo = switch (impl) {
-            case LOOPBRIDGE -> new LoopbridgeEcho(connections);
+            case LOOPBRIDGE -> new LoopbridgeEcho(connections, false);
+            case LOOPBRIDGE_BYTES -> new LoopbridgeEcho(connections, true);
             case NETTY -> new NettyEcho(connections);
             default -> throw new IllegalArgumentException("unknown impl: " + impl);
         };
@@ -170,12 +175,22 @@ public class EchoBench extends BenchBase {
         /** The client readers' buffers, one per connection, reused across invocations (client loop only). */
         private final ArrayDeque<ByteBuffer> readBuffers = new ArrayDeque<>();
 
-        LoopbridgeEcho(int connections) throws Exception {
+        /** The byte[] idiom (read(n), write(byte[])) rather than buffers (readInto, write(ByteBuffer)). */
+        private final boolean arrays;
+
+        LoopbridgeEcho(int connections, boolean arrays) throws Exception {
+            this.arrays = arrays;
             for (int i = 0; i < connections; i++) {
                 readBuffers.push(ByteBuffer.allocateDirect(CHUNK));
             }
             Arrays.fill(message, (byte) 'm');
-            server = serverLoop.call(() -> Streams.startServer((r, w) -> {
+            server = serverLoop.call(() -> Streams.startServer(arrays ? (r, w) -> {
+                byte[] b;
+                while ((b = r.read(CHUNK)).length > 0) {
+                    w.write(b);
+                    w.drain();
+                }
+            } : (r, w) -> {
                 ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
                 while (r.readInto(buf.clear()) >= 0) {
                     w.write(buf.flip());
@@ -233,8 +248,9 @@ public class EchoBench extends BenchBase {
                         try {
                             long got = 0;
                             while (got < bytes) {
-                                int n = c.reader().readInto(in.clear());
-                                if (n < 0) {
+                                // End of stream: read(n) gives an empty array, readInto -1.
+                                int n = arrays ? c.reader().read(CHUNK).length : c.reader().readInto(in.clear());
+                                if (n <= 0) {
                                     throw new IllegalStateException("loopbridge: the server closed mid-transfer");
                                 }
                                 got += n;
