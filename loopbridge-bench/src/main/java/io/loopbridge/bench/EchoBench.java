@@ -13,11 +13,14 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,19 +48,36 @@ import org.openjdk.jmh.annotations.TearDown;
  *       the connections, written and echoed back concurrently. One op is 64 KiB echoed.</li>
  * </ul>
  *
+ * <p>Same flow control on both sides: every writer stops at a high-water mark of
+ * {@value #HIGH_WATER} bytes and goes on below {@value #LOW_WATER} (loopbridge's
+ * {@code write} + {@code drain} with its default marks; Netty's {@code isWritable()} with
+ * the same {@link WriteBufferWaterMark}), the echo servers stop reading while their writer is
+ * over the mark (loopbridge's handler waits in {@code drain}; Netty's turns {@code autoRead}
+ * off until the channel is writable again), and the clients read as fast as the bytes come.
+ * Each side uses its library's idiom for bulk bytes: loopbridge reads into a direct
+ * {@code ByteBuffer} ({@code readInto}) and writes it on; Netty passes its pooled direct
+ * {@code ByteBuf} through. The clients' chunks start as a {@code byte[]} on both sides.
+ * {@value #LOOPBRIDGE_BYTES} is loopbridge with asyncio's idiom instead, {@code read(n)}
+ * returning a {@code byte[]} and {@code write(byte[])}: the same code as the Python baseline.
+ *
  * <p>Every invocation checks that each connection got back exactly the bytes it sent (and,
  * for loopbridge's round trips, their content), so a broken transport cannot post a figure.
  */
 public class EchoBench extends BenchBase {
     static final String NETTY = "netty";
+    /** loopbridge with asyncio's byte[] idiom (read(n), write(byte[])) instead of buffers. */
+    static final String LOOPBRIDGE_BYTES = "loopbridge-bytes";
     static final int MESSAGE = 64;
     static final int ROUND_TRIPS = 2000;
     static final int CHUNK = 64 * 1024;
     static final int BULK_CHUNKS = 200;
+    /** loopbridge's default write-buffer marks, given to Netty too. */
+    static final int HIGH_WATER = 64 * 1024;
+    static final int LOW_WATER = 16 * 1024;
     private static final long TIMEOUT_SECONDS = 60;
     private static final String HOST = "127.0.0.1";
 
-    @Param({LOOPBRIDGE, NETTY})
+    @Param({LOOPBRIDGE, LOOPBRIDGE_BYTES, NETTY})
     public String impl;
 
     @Param({"1", "100"})
@@ -71,7 +91,8 @@ public class EchoBench extends BenchBase {
             throw new IllegalArgumentException("connections must divide " + ROUND_TRIPS + " and " + BULK_CHUNKS);
         }
         echo = switch (impl) {
-            case LOOPBRIDGE -> new LoopbridgeEcho(connections);
+            case LOOPBRIDGE -> new LoopbridgeEcho(connections, false);
+            case LOOPBRIDGE_BYTES -> new LoopbridgeEcho(connections, true);
             case NETTY -> new NettyEcho(connections);
             default -> throw new IllegalArgumentException("unknown impl: " + impl);
         };
@@ -151,13 +172,28 @@ public class EchoBench extends BenchBase {
         private final List<Streams.Connection> conns = new ArrayList<>();
         private final byte[] message = new byte[MESSAGE];
         private final byte[] chunk = new byte[CHUNK];
+        /** The client readers' buffers, one per connection, reused across invocations (client loop only). */
+        private final ArrayDeque<ByteBuffer> readBuffers = new ArrayDeque<>();
 
-        LoopbridgeEcho(int connections) throws Exception {
+        /** The byte[] idiom (read(n), write(byte[])) rather than buffers (readInto, write(ByteBuffer)). */
+        private final boolean arrays;
+
+        LoopbridgeEcho(int connections, boolean arrays) throws Exception {
+            this.arrays = arrays;
+            for (int i = 0; i < connections; i++) {
+                readBuffers.push(ByteBuffer.allocateDirect(CHUNK));
+            }
             Arrays.fill(message, (byte) 'm');
-            server = serverLoop.call(() -> Streams.startServer((r, w) -> {
+            server = serverLoop.call(() -> Streams.startServer(arrays ? (r, w) -> {
                 byte[] b;
                 while ((b = r.read(CHUNK)).length > 0) {
                     w.write(b);
+                    w.drain();
+                }
+            } : (r, w) -> {
+                ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+                while (r.readInto(buf.clear()) >= 0) {
+                    w.write(buf.flip());
                     w.drain();
                 }
             }, HOST, 0));
@@ -208,15 +244,21 @@ public class EchoBench extends BenchBase {
                         return 0L;
                     }));
                     tasks.add(Async.spawn(() -> {
-                        long got = 0;
-                        while (got < bytes) {
-                            byte[] b = c.reader().read(CHUNK);
-                            if (b.length == 0) {
-                                throw new IllegalStateException("loopbridge: the server closed mid-transfer");
+                        ByteBuffer in = readBuffers.pop();
+                        try {
+                            long got = 0;
+                            while (got < bytes) {
+                                // End of stream: read(n) gives an empty array, readInto -1.
+                                int n = arrays ? c.reader().read(CHUNK).length : c.reader().readInto(in.clear());
+                                if (n <= 0) {
+                                    throw new IllegalStateException("loopbridge: the server closed mid-transfer");
+                                }
+                                got += n;
                             }
-                            got += b.length;
+                            return got;
+                        } finally {
+                            readBuffers.push(in);
                         }
-                        return got;
                     }));
                 }
                 long total = 0;
@@ -252,6 +294,7 @@ public class EchoBench extends BenchBase {
     // ---------------------------------------------------------------- Netty
 
     static final class NettyEcho implements Echo {
+        private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(LOW_WATER, HIGH_WATER);
         private final NioEventLoopGroup serverGroup = new NioEventLoopGroup(1);
         private final NioEventLoopGroup clientGroup = new NioEventLoopGroup(1);
         private final Channel serverChannel;
@@ -265,18 +308,26 @@ public class EchoBench extends BenchBase {
                     .group(serverGroup)
                     .channel(NioServerSocketChannel.class)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                                 @Override
                                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                                    ctx.write(msg);
+                                    // loopbridge's write + drain: send now, stop reading while over the mark.
+                                    ctx.writeAndFlush(msg);
+                                    if (!ctx.channel().isWritable()) {
+                                        ctx.channel().config().setAutoRead(false);
+                                    }
                                 }
 
                                 @Override
-                                public void channelReadComplete(ChannelHandlerContext ctx) {
-                                    ctx.flush();
+                                public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                                    if (ctx.channel().isWritable()) {
+                                        ctx.channel().config().setAutoRead(true);
+                                    }
+                                    ctx.fireChannelWritabilityChanged();
                                 }
                             });
                         }
@@ -285,6 +336,7 @@ public class EchoBench extends BenchBase {
             int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
             Bootstrap b = new Bootstrap().group(clientGroup).channel(NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
@@ -307,6 +359,7 @@ public class EchoBench extends BenchBase {
             private int roundsLeft;
             private long expected;
             private long received;
+            private int unsent;
             private CountDownLatch done;
             private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
@@ -326,12 +379,26 @@ public class EchoBench extends BenchBase {
                     sendMessage();
                 } else {
                     expected = roundsOrBytes;
-                    for (int sent = 0; sent < roundsOrBytes; sent += CHUNK) {
-                        int n = Math.min(CHUNK, roundsOrBytes - sent);
-                        ctx.write(ctx.alloc().directBuffer(n).writeBytes(chunk, 0, n));
-                    }
-                    ctx.flush();
+                    unsent = roundsOrBytes;
+                    sendChunks();
                 }
+            }
+
+            /** loopbridge's write + drain: a chunk at a time while the channel is under its mark. */
+            private void sendChunks() {
+                while (unsent > 0 && ctx.channel().isWritable()) {
+                    int n = Math.min(CHUNK, unsent);
+                    unsent -= n;
+                    ctx.writeAndFlush(ctx.alloc().directBuffer(n).writeBytes(chunk, 0, n));
+                }
+            }
+
+            @Override
+            public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                if (!pingPong && ctx.channel().isWritable()) {
+                    sendChunks();
+                }
+                ctx.fireChannelWritabilityChanged();
             }
 
             private void sendMessage() {

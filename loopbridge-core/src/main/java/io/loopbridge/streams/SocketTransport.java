@@ -18,25 +18,35 @@ import org.slf4j.LoggerFactory;
  * {@link StreamWriter}. No thread of its own: the loop calls {@link #onReadable} and
  * {@link #onWritable} when the socket is ready.
  *
- * <p>Invariants. The reader callback stays registered for the whole life of the connection
+ * <p>Reading. The reader callback stays registered for the whole life of the connection
  * except while reading is paused (the reader's buffer is full) or after end of stream, so a
- * connection normally changes only its interest set, never re-registers. A write goes
- * straight to the socket when nothing is queued; only the rest is copied into {@link #queue},
- * and the writer callback is registered exactly while the queue is not empty. Loop only.
+ * connection normally changes only its interest set, never re-registers. When a task waits
+ * in {@link StreamReader#readInto} on an empty buffer, the socket is read straight into the
+ * task's buffer; otherwise through the loop's staging buffer into the reader's.
+ *
+ * <p>Writing. Bytes the socket has not taken live in {@link #queue}, in the loop's pooled
+ * direct buffers (heap buffers when the pool is out), each in read mode; small writes are
+ * appended to the last buffer. A caller's direct buffer is written straight to the socket
+ * when nothing is queued, and only what is left is copied; a caller's heap bytes are copied
+ * once, into pooled buffers, and written from there, so a partial write never copies them
+ * again. The writer callback is registered exactly while the queue is not empty, and each
+ * call gathers the queue into one {@code write(ByteBuffer[])}. Loop only.
  *
  * <p>Lifecycle: OPEN → CLOSING (close() with data still queued: flush, then close) → CLOSED.
  * A socket error goes straight to CLOSED and is handed to the reader and to drain().
  */
 final class SocketTransport {
     private static final Logger log = LoggerFactory.getLogger(SocketTransport.class);
-    private static final int READ_CHUNK = 64 * 1024;
     private static final int DEFAULT_HIGH_WATER = 64 * 1024;
     private static final int MAX_READS_PER_EVENT = 4;
     /** Gathering writes take at most this many queued buffers at once. */
     private static final int MAX_GATHER = 64;
-    /** One direct read buffer per loop thread: a read copies out of it, so 10,000 idle connections cost no buffers. */
-    private static final ThreadLocal<ByteBuffer> READ_BUFFER =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(READ_CHUNK));
+    /**
+     * A waiting reader's own buffer gets the socket's bytes directly when it has at least this
+     * much room; a smaller one is filled through the staging buffer, which takes up to 64 KiB
+     * per read call and keeps the rest for the next read.
+     */
+    static final int DIRECT_READ_MIN = 8 * 1024;
 
     enum State { OPEN, CLOSING, CLOSED }
 
@@ -47,6 +57,7 @@ final class SocketTransport {
     final InetSocketAddress remoteAddress;
     /** Completes once the socket is closed, however. */
     final LoopFuture<Void> closed;
+    final BufferPool pool;
 
     private State state = State.OPEN;
     private final Runnable readCallback = this::onReadable;
@@ -66,11 +77,20 @@ final class SocketTransport {
     Runnable onClose;
     /** Test hook: completed the first time reading pauses. */
     LoopFuture<Void> pausedSignal;
+    /** Test hook: run after each read straight into a waiting task's buffer. */
+    Runnable afterDirectRead;
     /** Largest reader buffer seen (for the back-pressure tests). */
     int maxReaderBuffered;
+    /** Largest write queue seen (for the back-pressure tests). */
+    long maxQueued;
 
     SocketTransport(EventLoop loop, SocketChannel channel, StreamReader reader) throws IOException {
+        this(loop, channel, reader, BufferPool.of(loop));
+    }
+
+    SocketTransport(EventLoop loop, SocketChannel channel, StreamReader reader, BufferPool pool) throws IOException {
         this.loop = loop;
+        this.pool = pool;
         this.channel = channel;
         this.reader = reader;
         this.localAddress = (InetSocketAddress) channel.getLocalAddress();
@@ -102,13 +122,16 @@ final class SocketTransport {
         if (state == State.CLOSED || !readerRegistered) {
             return false;
         }
+        ByteBuffer target = reader.directTarget();
+        if (target != null && target.remaining() >= DIRECT_READ_MIN) {
+            return readDirect(target);
+        }
         int room = reader.room();
         if (room <= 0) {
             pauseReading();
             return false;
         }
-        ByteBuffer buf = READ_BUFFER.get();
-        buf.clear();
+        ByteBuffer buf = pool.staging();
         if (room < buf.capacity()) {
             buf.limit(room);
         }
@@ -134,18 +157,48 @@ final class SocketTransport {
             return full;
         }
         if (n < 0) {
-            eofReceived = true;
-            stopReading();
-            reader.feedEof();
+            endOfStream();
         }
         return false;
+    }
+
+    /**
+     * Reads into the buffer of the task waiting in readInto: no copy. Stops after one read even
+     * if more is waiting: the woken task runs before the next readiness callbacks and usually
+     * comes back with an empty buffer for the rest, where reading on now would copy the rest
+     * through the reader's buffer.
+     */
+    private boolean readDirect(ByteBuffer target) {
+        int n;
+        try {
+            n = channel.read(target);
+        } catch (IOException e) {
+            connectionLost(e);
+            return false;
+        }
+        if (n > 0) {
+            reader.directDataReceived();
+            Runnable hook = afterDirectRead;
+            if (hook != null) {
+                hook.run();
+            }
+        } else if (n < 0) {
+            endOfStream();
+        }
+        return false;
+    }
+
+    private void endOfStream() {
+        eofReceived = true;
+        stopReading();
+        reader.feedEof();
     }
 
     boolean readingPaused() {
         return !readerRegistered && state == State.OPEN && !eofReceived;
     }
 
-    private void pauseReading() {
+    void pauseReading() {
         stopReading();
         LoopFuture<Void> s = pausedSignal;
         if (s != null) {
@@ -170,59 +223,85 @@ final class SocketTransport {
 
     // ---------------------------------------------------------------- writing
 
-    void write(byte[] data, int off, int len) {
+    /** Sends {@code src}'s remaining bytes (buffering what the socket does not take) and consumes it. */
+    void write(ByteBuffer src) {
         if (state != State.OPEN || eofRequested) {
             throw new IllegalStateException("cannot write to " + this + ": the writer is "
                     + (eofRequested && state == State.OPEN ? "half-closed (writeEof)" : state.name().toLowerCase()));
         }
-        if (lostWith != null || len == 0) {
+        if (lostWith != null || !src.hasRemaining()) {
+            src.position(src.limit());
             return;
         }
-        ByteBuffer src = ByteBuffer.wrap(data, off, len);
-        if (queue.isEmpty()) {
+        if (!queue.isEmpty()) {
+            // The writer callback is registered and will send this after what is queued.
+            enqueue(src);
+            return;
+        }
+        if (src.isDirect() || !pool.canLend()) {
+            // Straight to the socket; only what it leaves is copied (with a heap src and no
+            // pooled buffer to lend, the JDK copies src to its own direct buffer for the call).
             try {
                 channel.write(src);
             } catch (IOException e) {
+                src.position(src.limit());
                 connectionLost(e);
                 return;
             }
             if (!src.hasRemaining()) {
                 return;
             }
-            loop.addWriter(channel, writeCallback);
+            enqueue(src);
+        } else {
+            // Heap bytes: one copy into pooled direct buffers, and the socket writes from there.
+            enqueue(src);
+            if (!flush()) {
+                return;
+            }
+            if (queue.isEmpty()) {
+                return;
+            }
         }
-        // The caller may reuse its array as soon as write returns.
-        ByteBuffer copy = ByteBuffer.allocate(src.remaining());
-        copy.put(src).flip();
-        queue.add(copy);
-        queued += copy.remaining();
+        loop.addWriter(channel, writeCallback);
+    }
+
+    /**
+     * Copies {@code src}'s remaining bytes to the end of the queue: first into the free tail of
+     * the last buffer, then into pooled buffers, and once the pool is out into one heap buffer.
+     */
+    private void enqueue(ByteBuffer src) {
+        int n = src.remaining();
+        ByteBuffer last = queue.peekLast();
+        if (last != null && last.limit() < last.capacity()) {
+            int p = last.position();
+            last.position(last.limit()).limit(last.capacity());
+            copy(src, last);
+            last.limit(last.position()).position(p);
+        }
+        while (src.hasRemaining()) {
+            ByteBuffer b = pool.take();
+            if (b == null) {
+                b = ByteBuffer.allocate(src.remaining());
+            }
+            copy(src, b);
+            queue.add(b.flip());
+        }
+        queued += n;
+        if (queued > maxQueued) {
+            maxQueued = queued;
+        }
+    }
+
+    /** Copies as much of {@code src} as fits into {@code dst}. */
+    private static void copy(ByteBuffer src, ByteBuffer dst) {
+        int k = Math.min(src.remaining(), dst.remaining());
+        dst.put(dst.position(), src, src.position(), k);
+        dst.position(dst.position() + k);
+        src.position(src.position() + k);
     }
 
     private void onWritable() {
-        if (state == State.CLOSED) {
-            return;
-        }
-        try {
-            while (!queue.isEmpty()) {
-                int k = 0;
-                for (ByteBuffer b : queue) {
-                    gather[k++] = b;
-                    if (k == MAX_GATHER) {
-                        break;
-                    }
-                }
-                long n = channel.write(gather, 0, k);
-                java.util.Arrays.fill(gather, 0, k, null);
-                queued -= n;
-                while (!queue.isEmpty() && !queue.peekFirst().hasRemaining()) {
-                    queue.pollFirst();
-                }
-                if (n == 0 || !queue.isEmpty() && k < MAX_GATHER) {
-                    break;
-                }
-            }
-        } catch (IOException e) {
-            connectionLost(e);
+        if (state == State.CLOSED || !flush()) {
             return;
         }
         if (queued <= lowWater) {
@@ -236,6 +315,48 @@ final class SocketTransport {
             finish(null);
         } else if (eofRequested) {
             shutdownOutput();
+        }
+    }
+
+    /**
+     * Writes as much of the queue as the socket takes, {@value #MAX_GATHER} buffers per call,
+     * and gives sent pooled buffers back. False if the connection was lost.
+     */
+    private boolean flush() {
+        try {
+            while (!queue.isEmpty()) {
+                int k = 0;
+                for (ByteBuffer b : queue) {
+                    gather[k++] = b;
+                    if (k == MAX_GATHER) {
+                        break;
+                    }
+                }
+                long n;
+                try {
+                    n = k == 1 ? channel.write(gather[0]) : channel.write(gather, 0, k);
+                } finally {
+                    java.util.Arrays.fill(gather, 0, k, null);
+                }
+                queued -= n;
+                ByteBuffer head;
+                while ((head = queue.peekFirst()) != null && !head.hasRemaining()) {
+                    release(queue.pollFirst());
+                }
+                if (n == 0 || !queue.isEmpty() && k < MAX_GATHER) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            connectionLost(e);
+            return false;
+        }
+        return true;
+    }
+
+    private void release(ByteBuffer b) {
+        if (b.isDirect()) {
+            pool.give(b);
         }
     }
 
@@ -340,7 +461,9 @@ final class SocketTransport {
         state = State.CLOSED;
         lostWith = error;
         readerRegistered = false;
-        queue.clear();
+        for (ByteBuffer b; (b = queue.pollFirst()) != null; ) {
+            release(b);
+        }
         queued = 0;
         try {
             channel.close();

@@ -5,15 +5,34 @@ import io.loopbridge.EventLoop;
 import io.loopbridge.LoopFuture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.Arrays;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
  * The receiving half of a stream connection (asyncio's StreamReader): bytes that arrived,
  * read by a task with {@link #read}, {@link #readExactly}, {@link #readLine} or
- * {@link #readUntil}. Each of these suspends the task until enough data or end of stream
- * arrives; cancelling the task (or an {@code Async.timeout}) leaves the buffered data where
- * it was, for the next read.
+ * {@link #readUntil}, or into the caller's own buffer with {@link #readInto(ByteBuffer)} and
+ * {@link #readExactly(ByteBuffer)}. Each of these suspends the task until enough data or end
+ * of stream arrives; cancelling the task (or an {@code Async.timeout}) leaves the data where
+ * it was, for the next read: a read that throws has consumed nothing (except at end of
+ * stream, see {@link IncompleteReadException}).
+ *
+ * <p>Copies. The socket is read through the loop's direct read buffer into the reader's own
+ * arrays, and a {@code byte[]} result is copied out of them, except that a read taking
+ * exactly what one socket read brought (a 64 KiB {@code read(n)} in bulk transfer, usually)
+ * gets that array itself. {@link #readInto(ByteBuffer)} and
+ * {@link #readExactly(ByteBuffer)}, waiting on an empty reader with room for 8 KiB or more,
+ * have the socket read straight into the caller's buffer: no copy at all when it is direct.
+ * That is the way to move bulk data: a proxy or an echo reads into one direct buffer and
+ * {@link StreamWriter#write(ByteBuffer) writes} it on.
+ *
+ * <pre>{@code
+ * ByteBuffer buf = ByteBuffer.allocateDirect(64 * 1024);
+ * while (reader.readInto(buf.clear()) >= 0) {
+ *     writer.write(buf.flip());
+ *     writer.drain();
+ * }
+ * }</pre>
  *
  * <p>Back-pressure: the buffer never holds more than twice the {@linkplain #limit() limit}.
  * When it is full the connection stops reading from the socket, so a peer that sends faster
@@ -39,12 +58,19 @@ public final class StreamReader {
     /** The connection feeding us, or null for a reader fed by hand (tests). */
     private SocketTransport transport;
 
-    private byte[] buf = EMPTY;
-    private int start;
-    private int end;
+    private final ReadBuffer buffer = new ReadBuffer();
     private boolean eof;
     private IOException exception;
     private LoopFuture<Void> waiter;
+    /**
+     * The buffer of the task waiting in readInto or readExactly(ByteBuffer), set only while
+     * our own buffer is empty: arriving bytes go there first, so order is kept.
+     */
+    private ByteBuffer directTarget;
+    /** readExactly(ByteBuffer): wake the waiter only once {@link #directTarget} is full (or at end of stream). */
+    private boolean directFill;
+    /** What a waiting readExactly(n) needs buffered: the buffer may grow past twice the limit up to it. */
+    private int wanted;
 
     StreamReader(EventLoop loop, int limit) {
         this.loop = Objects.requireNonNull(loop, "loop");
@@ -65,12 +91,12 @@ public final class StreamReader {
 
     /** Bytes received and not yet read. */
     public int buffered() {
-        return end - start;
+        return buffer.size();
     }
 
     /** True once the peer has closed its side and every received byte has been read. */
     public boolean atEof() {
-        return eof && start == end;
+        return eof && buffer.size() == 0;
     }
 
     // ---------------------------------------------------------------- reads
@@ -101,10 +127,10 @@ public final class StreamReader {
             }
         }
         throwIfFailed();
-        if (start == end && !eof) {
+        if (buffer.size() == 0 && !eof) {
             waitForData("read");
         }
-        return take(Math.min(n, end - start));
+        return take(Math.min(n, buffer.size()));
     }
 
     /**
@@ -122,13 +148,86 @@ public final class StreamReader {
         if (n == 0) {
             return EMPTY;
         }
-        while (end - start < n) {
+        while (buffer.size() < n) {
             if (eof) {
-                throw new IncompleteReadException(take(end - start), n);
+                throw new IncompleteReadException(take(buffer.size()), n);
             }
-            waitForData("readExactly");
+            wanted = n;
+            try {
+                waitForData("readExactly");
+            } finally {
+                wanted = 0;
+            }
         }
         return take(n);
+    }
+
+    /**
+     * Reads up to {@code dst.remaining()} bytes into {@code dst} (advancing its position):
+     * waits until at least one byte or end of stream is there. Returns the number of bytes
+     * read, -1 at end of stream (as {@link java.nio.channels.ReadableByteChannel#read}), or 0
+     * at once if {@code dst} has no room. While the reader is empty and {@code dst} has room
+     * for 8 KiB or more, the socket is read straight into {@code dst}.
+     *
+     * @throws IOException if the connection failed (reset, ...)
+     */
+    public int readInto(ByteBuffer dst) throws Exception {
+        checkConfined("readInto");
+        checkWritable(dst, "readInto");
+        throwIfFailed();
+        if (!dst.hasRemaining()) {
+            return 0;
+        }
+        int p0 = dst.position();
+        if (buffer.size() == 0 && !eof) {
+            try {
+                do {
+                    waitForData("readInto", dst, false);
+                } while (buffer.size() == 0 && !eof && dst.position() == p0);
+            } catch (Throwable e) {
+                giveBack(dst, p0);
+                throw e;
+            }
+        }
+        takeInto(dst);
+        int got = dst.position() - p0;
+        return got == 0 ? -1 : got;
+    }
+
+    /**
+     * Fills {@code dst}: reads exactly {@code dst.remaining()} bytes into it. Straight from the
+     * socket while the reader is empty, as {@link #readInto}, and without waking the task
+     * until {@code dst} is full.
+     *
+     * @throws IncompleteReadException if the stream ends first (with the partial bytes, which
+     *                                 stay in {@code dst}, its position after them)
+     * @throws IOException             if the connection failed
+     */
+    public void readExactly(ByteBuffer dst) throws Exception {
+        checkConfined("readExactly");
+        checkWritable(dst, "readExactly");
+        throwIfFailed();
+        int p0 = dst.position();
+        int want = dst.remaining();
+        try {
+            while (true) {
+                takeInto(dst);
+                if (!dst.hasRemaining()) {
+                    return;
+                }
+                if (eof) {
+                    byte[] partial = new byte[dst.position() - p0];
+                    dst.get(p0, partial);
+                    throw new IncompleteReadException(partial, want);
+                }
+                waitForData("readExactly", dst, true);
+            }
+        } catch (IncompleteReadException e) {
+            throw e;
+        } catch (Throwable e) {
+            giveBack(dst, p0);
+            throw e;
+        }
     }
 
     /**
@@ -145,11 +244,7 @@ public final class StreamReader {
         } catch (IncompleteReadException e) {
             return e.partial();
         } catch (LimitOverrunException e) {
-            if (startsWith(NEWLINE, e.consumed())) {
-                take(e.consumed() + NEWLINE.length);
-            } else {
-                take(end - start);
-            }
+            discard(buffer.startsWith(NEWLINE, e.consumed()) ? e.consumed() + NEWLINE.length : buffer.size());
             throw new LimitOverrunException(e.getMessage(), e.consumed());
         }
     }
@@ -172,9 +267,9 @@ public final class StreamReader {
         int offset = 0;
         int found;
         while (true) {
-            int len = end - start;
+            int len = buffer.size();
             if (len - offset >= sepLen) {
-                found = indexOf(separator, offset);
+                found = buffer.indexOf(separator, offset);
                 if (found >= 0) {
                     break;
                 }
@@ -198,79 +293,93 @@ public final class StreamReader {
 
     // ---------------------------------------------------------------- buffer
 
-    private int indexOf(byte[] sep, int from) {
-        byte first = sep[0];
-        for (int i = start + from, last = end - sep.length; i <= last; i++) {
-            if (buf[i] == first && Arrays.equals(buf, i, i + sep.length, sep, 0, sep.length)) {
-                return i - start;
-            }
-        }
-        return -1;
-    }
-
-    private boolean startsWith(byte[] sep, int at) {
-        int i = start + at;
-        return i + sep.length <= end && Arrays.equals(buf, i, i + sep.length, sep, 0, sep.length);
-    }
-
     private byte[] take(int n) {
         if (n == 0) {
             return EMPTY;
         }
-        byte[] out;
-        if (start == 0 && n == buf.length) {
-            // The whole array is the answer (a chunk read into an empty buffer): hand it over, no copy.
-            out = buf;
-            buf = EMPTY;
-            end = 0;
-        } else {
-            out = Arrays.copyOfRange(buf, start, start + n);
-            start += n;
+        byte[] out = buffer.take(n);
+        resumeIfDrained();
+        return out;
+    }
+
+    /** Moves as many buffered bytes as fit into {@code dst}. */
+    private void takeInto(ByteBuffer dst) {
+        int k = Math.min(dst.remaining(), buffer.size());
+        if (k > 0) {
+            buffer.takeInto(dst, k);
+            resumeIfDrained();
         }
-        if (start == end) {
-            start = end = 0;
-            if (buf.length > limit) {
-                buf = EMPTY;
-            }
-        }
+    }
+
+    private void discard(int n) {
+        buffer.discard(n);
+        resumeIfDrained();
+    }
+
+    private void resumeIfDrained() {
         SocketTransport t = transport;
-        if (t != null && t.readingPaused() && end - start <= limit) {
+        if (t != null && t.readingPaused() && buffer.size() <= limit) {
             t.resumeReading();
         }
-        return out;
+    }
+
+    /**
+     * A read into {@code dst} failed (cancelled, timed out, connection lost): the bytes it put
+     * there since {@code from} go back to the front of our buffer, and {@code dst}'s position
+     * back to {@code from}, so the failed read consumed nothing.
+     */
+    private void giveBack(ByteBuffer dst, int from) {
+        int n = dst.position() - from;
+        if (n <= 0) {
+            return;
+        }
+        byte[] taken = new byte[n];
+        dst.get(from, taken);
+        buffer.prepend(taken);
+        dst.position(from);
     }
 
     /** How many more bytes the buffer may take before the connection must stop reading. */
     int room() {
-        return 2 * limit - (end - start);
+        return Math.max(2 * limit, wanted) - buffer.size();
+    }
+
+    /** Loop only: the buffer the socket may be read into directly, or null. */
+    ByteBuffer directTarget() {
+        LoopFuture<Void> w = waiter;
+        return w != null && !w.isDone() ? directTarget : null;
+    }
+
+    /** Loop only: the transport read bytes into {@link #directTarget()}. */
+    void directDataReceived() {
+        if (!directFill || !directTarget.hasRemaining()) {
+            directTarget = null;
+            wakeWaiter();
+        }
     }
 
     /** Loop only: bytes from the socket (the buffer's limit was respected by the caller). */
-    void feedData(java.nio.ByteBuffer src) {
+    void feedData(ByteBuffer src) {
+        ByteBuffer target = directTarget();
+        if (target != null && src.hasRemaining()) {
+            // Our buffer is empty while a target is set: the waiting read gets these bytes first.
+            int k = Math.min(target.remaining(), src.remaining());
+            target.put(target.position(), src, src.position(), k);
+            target.position(target.position() + k);
+            src.position(src.position() + k);
+            directDataReceived();
+        }
         int n = src.remaining();
         if (n == 0) {
             return;
         }
-        int len = end - start;
-        if (buf.length - end < n) {
-            if (len + n <= buf.length) {
-                System.arraycopy(buf, start, buf, 0, len);
-            } else {
-                byte[] bigger = new byte[Math.max(len + n, Math.min(2 * buf.length, 2 * limit))];
-                System.arraycopy(buf, start, bigger, 0, len);
-                buf = bigger;
-            }
-            start = 0;
-            end = len;
-        }
-        src.get(buf, end, n);
-        end += n;
+        buffer.append(src);
         wakeWaiter();
     }
 
     /** Bytes fed by hand (tests, or a reader not backed by a socket). Loop only. */
     void feedData(byte[] data) {
-        feedData(java.nio.ByteBuffer.wrap(data));
+        feedData(ByteBuffer.wrap(data));
     }
 
     /** Loop only: the peer closed its side (or we closed the connection). */
@@ -301,11 +410,15 @@ public final class StreamReader {
         }
     }
 
-    private void waitForData(String method) throws Exception {
+    private void checkNoWaiter(String method) {
         if (waiter != null) {
             throw new IllegalStateException(method + "() called while another task is already waiting for data"
                     + " on this StreamReader; only one task may read a stream at a time");
         }
+    }
+
+    private void waitForData(String method) throws Exception {
+        checkNoWaiter(method);
         SocketTransport t = transport;
         if (t != null && t.readingPaused()) {
             t.resumeReading();
@@ -319,6 +432,24 @@ public final class StreamReader {
         }
     }
 
+    /** Waits once, letting arriving bytes go straight into {@code target}. */
+    private void waitForData(String method, ByteBuffer target, boolean fill) throws Exception {
+        checkNoWaiter(method);
+        directTarget = target;
+        directFill = fill;
+        try {
+            waitForData(method);
+        } finally {
+            directTarget = null;
+        }
+    }
+
+    private static void checkWritable(ByteBuffer dst, String method) {
+        if (Objects.requireNonNull(dst, "dst").isReadOnly()) {
+            throw new IllegalArgumentException(method + "(ByteBuffer) needs a writable buffer; " + dst + " is read-only");
+        }
+    }
+
     private void checkConfined(String method) {
         if (!loop.inLoop()) {
             throw new IllegalStateException("StreamReader." + method + "() called from thread '"
@@ -329,7 +460,7 @@ public final class StreamReader {
 
     @Override
     public String toString() {
-        return "StreamReader[" + (end - start) + " bytes buffered" + (eof ? ", eof" : "")
+        return "StreamReader[" + buffer.size() + " bytes buffered" + (eof ? ", eof" : "")
                 + (exception != null ? ", failed: " + exception : "") + (transport != null ? ", " + transport : "") + "]";
     }
 }

@@ -3,6 +3,7 @@ package io.loopbridge.streams;
 import io.loopbridge.Async;
 import io.loopbridge.EventLoop;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
@@ -20,6 +21,10 @@ import java.util.Objects;
  * writer.close();
  * writer.awaitClosed();
  * }</pre>
+ *
+ * <p>Memory: bytes the socket does not take at once wait in direct buffers the loop's
+ * connections share (a bounded pool; past it, on the heap), so the caller's bytes are
+ * copied once at most, and not at all when a direct buffer goes out whole.
  *
  * <p>Errors: a write to a connection that failed is dropped; the failure (reset, broken
  * pipe, ...) is thrown as an {@link java.io.IOException} by the next {@link #drain}. Writing
@@ -44,7 +49,19 @@ public final class StreamWriter {
     public void write(byte[] data, int off, int len) {
         Objects.checkFromIndexSize(off, len, Objects.requireNonNull(data, "data").length);
         checkConfined("write");
-        transport.write(data, off, len);
+        transport.write(ByteBuffer.wrap(data, off, len));
+    }
+
+    /**
+     * Sends {@code src}'s remaining bytes, buffering whatever the socket cannot take now, and
+     * consumes them ({@code src}'s position ends at its limit). The buffer may be reused
+     * afterwards. A direct buffer goes straight to the socket when nothing is buffered, and
+     * only the bytes the socket leaves are copied.
+     */
+    public void write(ByteBuffer src) {
+        Objects.requireNonNull(src, "src");
+        checkConfined("write");
+        transport.write(src);
     }
 
     /**
