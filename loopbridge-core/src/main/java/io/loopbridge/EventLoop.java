@@ -264,7 +264,8 @@ public sealed interface EventLoop extends Executor, AutoCloseable permits Select
         /**
          * How long an idle loop polls for cross-thread work before it sleeps (default 50 µs;
          * also {@code -Dloopbridge.idleSpinNanos}). A short spin saves the wake-up system call
-         * when replies arrive quickly; zero turns it off.
+         * when replies arrive quickly; zero turns it off. A loop with registered channels does
+         * not spin: it waits in the selector, which its I/O wakes anyway.
          */
         public Builder idleSpin(Duration spin) {
             if (spin.isNegative()) {

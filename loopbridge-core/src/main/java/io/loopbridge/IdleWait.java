@@ -10,10 +10,10 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * How an idle loop waits for work (asyncio's {@code selector.select(timeout)}): a short spin
- * for cross-thread posts, then a park — or a select, once the loop has channels — bounded by
- * its next timer; on a virtual clock it jumps to that timer instead of waiting. A loop without
- * channels never opens a selector, and a park/unpark wake-up is cheaper than
- * {@code Selector.wakeup()}. Confined to the loop's turn.
+ * for cross-thread posts (only while it has no channels), then a park — or a select, once the
+ * loop has channels — bounded by its next timer; on a virtual clock it jumps to that timer
+ * instead of waiting. A loop without channels never opens a selector, and a park/unpark
+ * wake-up is cheaper than {@code Selector.wakeup()}. Confined to the loop's turn.
  */
 final class IdleWait {
     private final long spinNanos;
@@ -38,7 +38,10 @@ final class IdleWait {
      * {@code ready}. Returns at once if a post is already waiting.
      */
     void await(long timeoutNanos, long maxRealNanos, ArrayDeque<Callback> ready) throws IOException {
-        if (spinNanos > 0 && virtualClock == null && spinForWork(timeoutNanos)) {
+        // A loop with channels does not spin: its work comes through the selector, and on a
+        // busy machine the spin takes the CPU that its peers (often the other end of its
+        // sockets) need; it waits in select as asyncio's and Netty's NIO loops do.
+        if (spinNanos > 0 && virtualClock == null && !io.hasChannels() && spinForWork(timeoutNanos)) {
             return;
         }
         Selector selector = io.selectorOrNull();

@@ -139,6 +139,11 @@ final class IoSelector {
     }
 
     /** Channels registered and not cancelled (for leak checks). */
+    /** Whether any channel is registered (cheap, unlike {@link #registeredChannelCount()}). */
+    boolean hasChannels() {
+        return selector != null && !selector.keys().isEmpty();
+    }
+
     int registeredChannelCount() {
         if (selector == null) {
             return 0;

@@ -266,8 +266,13 @@ class DemoEndToEndTest {
                 "--port", "0", "--db", "mem"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String first = out.readLine();
-            assertThat(first).contains("loopbridge demo on http://127.0.0.1:");
+            // Log lines may come first (a PORTABLE loop's one INFO line about the flag).
+            List<String> before = new ArrayList<>();
+            String first;
+            while ((first = out.readLine()) != null && !first.contains("loopbridge demo on http://127.0.0.1:")) {
+                before.add(first);
+            }
+            assertThat(first).as("the demo's start line; before it: %s", before).isNotNull();
             Matcher m = Pattern.compile(":(\\d+)/").matcher(first);
             assertThat(m.find()).isTrue();
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(
