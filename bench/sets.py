@@ -160,17 +160,21 @@ SETS = {
         },
     ),
     "bridges": BenchSet(
-        about="sync/async bridges: EventThread.call, toThread, Bridge.runSync, SyncFacade (issue 4)",
-        include=r"io\.loopbridge\.bench\.(EventThreadCall|ToThread|RunSync|SyncFacade)Bench\.",
+        about="sync/async bridges: EventThread.call, toThread, Bridge.runSync, SyncFacade (issue 4); "
+              "loopbridge-portable and RunSyncPortableBench (a fork without the flag): the same in PORTABLE mode",
+        include=r"io\.loopbridge\.bench\.(EventThreadCall|ToThread|RunSync|RunSyncPortable|SyncFacade)Bench\.",
         python=(
             PyScript("b1_asyncio_run.py", {
-                "asyncio_run_trivial": PyLine("RunSyncBench.asyncRun", anchor="asyncio.run"),
+                "asyncio_run_trivial": (PyLine("RunSyncBench.asyncRun", anchor="asyncio.run"),
+                                        PyLine("RunSyncPortableBench.asyncRun", anchor="asyncio.run")),
             }),
             PyScript("b2_cached_loop.py", {
-                "cached_loop_run_until_complete": PyLine(
-                    "RunSyncBench.runSync", anchor="asyncio cached loop run_until_complete"),
-                "run_sync_cached_loop_branch": PyLine(
-                    "RunSyncBench.runSync", anchor="asyncio honest run_sync (cached loop)"),
+                "cached_loop_run_until_complete": tuple(PyLine(
+                    f"{c}.runSync", anchor="asyncio cached loop run_until_complete")
+                    for c in ("RunSyncBench", "RunSyncPortableBench")),
+                "run_sync_cached_loop_branch": tuple(PyLine(
+                    f"{c}.runSync", anchor="asyncio honest run_sync (cached loop)")
+                    for c in ("RunSyncBench", "RunSyncPortableBench")),
             }),
             PyScript("b4_threadsafe_roundtrip.py", {
                 "run_coroutine_threadsafe_roundtrip_mean": PyLine(

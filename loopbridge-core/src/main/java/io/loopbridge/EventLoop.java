@@ -262,10 +262,11 @@ public sealed interface EventLoop extends Executor, AutoCloseable permits Select
         }
 
         /**
-         * How long an idle loop polls for cross-thread work before it sleeps (default 50 µs;
-         * also {@code -Dloopbridge.idleSpinNanos}). A short spin saves the wake-up system call
-         * when replies arrive quickly; zero turns it off. A loop with registered channels does
-         * not spin: it waits in the selector, which its I/O wakes anyway.
+         * How long an idle loop polls for work before it sleeps (default 50 µs;
+         * also {@code -Dloopbridge.idleSpinNanos}). A short spin saves the wake-up when posts
+         * or socket replies arrive quickly (a loop with channels polls them with a
+         * non-blocking select while it spins); zero turns it off, e.g. where CPU is scarce and
+         * latency matters less.
          */
         public Builder idleSpin(Duration spin) {
             if (spin.isNegative()) {

@@ -10,9 +10,10 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * How an idle loop waits for work (asyncio's {@code selector.select(timeout)}): a short spin
- * for cross-thread posts (only while it has no channels), then a park — or a select, once the
- * loop has channels — bounded by its next timer; on a virtual clock it jumps to that timer
- * instead of waiting. A loop without channels never opens a selector, and a park/unpark
+ * that polls for cross-thread posts and ready I/O, then a park — or a select, once the loop
+ * has channels — bounded by its next timer; on a virtual clock it jumps to that timer instead
+ * of waiting. The spin keeps an idle core from sleeping between a request and its reply
+ * (waking a sleeping core costs tens of microseconds, more in a VM). A loop without channels never opens a selector, and a park/unpark
  * wake-up is cheaper than {@code Selector.wakeup()}. Confined to the loop's turn.
  */
 final class IdleWait {
@@ -38,10 +39,7 @@ final class IdleWait {
      * {@code ready}. Returns at once if a post is already waiting.
      */
     void await(long timeoutNanos, long maxRealNanos, ArrayDeque<Callback> ready) throws IOException {
-        // A loop with channels does not spin: its work comes through the selector, and on a
-        // busy machine the spin takes the CPU that its peers (often the other end of its
-        // sockets) need; it waits in select as asyncio's and Netty's NIO loops do.
-        if (spinNanos > 0 && virtualClock == null && !io.hasChannels() && spinForWork(timeoutNanos)) {
+        if (spinNanos > 0 && virtualClock == null && spinForWork(timeoutNanos, ready)) {
             return;
         }
         Selector selector = io.selectorOrNull();
@@ -74,14 +72,17 @@ final class IdleWait {
     }
 
     /**
-     * Polls briefly for cross-thread work before a real sleep; true if some arrived. On a
-     * virtual thread (a PORTABLE loop) it yields its carrier between polls instead of spinning
-     * on it, so the threads it waits for can run even on one core.
+     * Polls briefly for work before a real sleep; true if some arrived: cross-thread posts and,
+     * once the loop has channels, ready I/O (a non-blocking select per poll, so a reply on a
+     * socket is seen within a poll, not after the spin). On a virtual thread (a PORTABLE loop)
+     * it yields its carrier between polls instead of spinning on it, so the threads it waits
+     * for can run even on one core.
      */
-    private boolean spinForWork(long timeoutNanos) {
+    private boolean spinForWork(long timeoutNanos, ArrayDeque<Callback> ready) throws IOException {
         long spin = timeoutNanos < 0 ? spinNanos : Math.min(spinNanos, timeoutNanos);
         long end = System.nanoTime() + spin;
         boolean virtual = Thread.currentThread().isVirtual();
+        boolean polling = io.hasChannels();
         do {
             if (!incoming.isEmpty()) {
                 if (incoming.isLinking()) {
@@ -89,6 +90,12 @@ final class IdleWait {
                     Thread.yield();
                 }
                 return true;
+            }
+            if (polling) {
+                io.select(0, ready);
+                if (!ready.isEmpty()) {
+                    return true;
+                }
             }
             if (virtual) {
                 Thread.yield();

@@ -98,18 +98,32 @@ abstract sealed class TaskCarrier {
         /** Unnamed (a name per task costs memory); named after the task in debug mode. */
         private static final ThreadFactory THREADS = VirtualThreads.defaultSchedulerFactory();
 
-        /** One task's baton: who holds it, and whom to hand it back to. */
-        static final class Baton {
+        /**
+         * One task's baton: who holds it, and whom to hand it back to. It is also the body of
+         * the task's thread (one object less per parked task).
+         */
+        static final class Baton implements Runnable {
+            private final Task<?> task;
             volatile boolean held;
             volatile Thread returnTo;
             boolean started;
             volatile boolean bodyDone;
+
+            Baton(Task<?> task) {
+                this.task = task;
+            }
+
+            @Override
+            public void run() {
+                task.runBody();
+            }
         }
 
         @Override
         void start(Task<?> t) {
-            t.baton = new Baton();
-            t.thread = THREADS.newThread(t::runBody);
+            Baton b = new Baton(t);
+            t.baton = b;
+            t.thread = THREADS.newThread(b);
             if (t.loop.debug()) {
                 t.thread.setName(t.name());
             }

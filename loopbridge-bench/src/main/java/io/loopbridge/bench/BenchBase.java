@@ -40,4 +40,7 @@ public abstract class BenchBase {
      * beside {@link #LOOPBRIDGE} in the same run, the price of the watchdog that is on by default.
      */
     public static final String NO_WATCHDOG = "loopbridge-nowatchdog";
+
+    /** loopbridge in {@code TaskMode.PORTABLE}: what a JVM without the flag gets. */
+    public static final String LOOPBRIDGE_PORTABLE = "loopbridge-portable";
 }

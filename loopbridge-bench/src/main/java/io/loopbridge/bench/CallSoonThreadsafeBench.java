@@ -12,7 +12,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Set "cst": callbacks per second that P producer threads deliver to ONE consumer thread
  * through its thread-safe entry point ({@code callSoonThreadsafe}, {@code execute}).
- * Counterpart of anchors/python/b5_cst_throughput.py.
+ * Counterpart of bench/python/b5_cst_throughput.py.
  *
  * <p>Each invocation releases the producers together, each pushing its share of
  * {@link #BATCH} callbacks, and ends when the consumer has run the last one; one op is one

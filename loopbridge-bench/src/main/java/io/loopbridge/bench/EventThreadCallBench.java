@@ -1,6 +1,8 @@
 package io.loopbridge.bench;
 
+import io.loopbridge.EventLoop;
 import io.loopbridge.EventThread;
+import io.loopbridge.TaskMode;
 import io.netty.channel.DefaultEventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -21,10 +23,11 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Set "bridges": one round trip from a plain thread (the benchmark thread) to an event loop
  * running in its own thread and back, waiting for the result: µs per call. Counterpart of
- * anchors/python/b4_threadsafe_roundtrip.py ({@code run_coroutine_threadsafe(...).result()}).
+ * bench/python/b4_threadsafe_roundtrip.py ({@code run_coroutine_threadsafe(...).result()}).
  *
  * <p>impl values: {@value BenchBase#LOOPBRIDGE}: {@code eventThread.call(() -> 1)} (the body
- * runs as a task of the EventThread's loop); {@value SingleThreadTarget#NETTY}:
+ * runs as a task of the EventThread's FAST loop; {@value BenchBase#LOOPBRIDGE_PORTABLE}: the same
+ * on a PORTABLE loop); {@value SingleThreadTarget#NETTY}:
  * {@code DefaultEventLoop.submit(callable).get()}; {@value SingleThreadTarget#TPE}:
  * {@code Executors.newSingleThreadExecutor().submit(callable).get()}; {@value #VERTX}:
  * {@code context.runOnContext(v -> cf.complete(1))} on one Vert.x 5 event-loop context,
@@ -38,7 +41,7 @@ public class EventThreadCallBench extends BenchBase {
     private static final Integer ONE = 1;
     private static final Callable<Integer> BODY = () -> ONE;
 
-    @Param({LOOPBRIDGE, SingleThreadTarget.NETTY, SingleThreadTarget.TPE, VERTX})
+    @Param({LOOPBRIDGE, LOOPBRIDGE_PORTABLE, SingleThreadTarget.NETTY, SingleThreadTarget.TPE, VERTX})
     public String impl;
 
     private EventThread eventThread;
@@ -50,7 +53,10 @@ public class EventThreadCallBench extends BenchBase {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         switch (impl) {
-            case LOOPBRIDGE -> eventThread = new EventThread("bench").start();
+            case LOOPBRIDGE -> eventThread = new EventThread("bench",
+                    EventLoop.builder().taskMode(TaskMode.FAST)).start();
+            case LOOPBRIDGE_PORTABLE -> eventThread = new EventThread("bench",
+                    EventLoop.builder().taskMode(TaskMode.PORTABLE)).start();
             case SingleThreadTarget.NETTY -> netty = new DefaultEventLoop();
             case SingleThreadTarget.TPE -> tpe = Executors.newSingleThreadExecutor(r -> new Thread(r, "tpe-bench"));
             case VERTX -> {
@@ -86,7 +92,7 @@ public class EventThreadCallBench extends BenchBase {
 
     private Integer call() throws Exception {
         return switch (impl) {
-            case LOOPBRIDGE -> eventThread.call(BODY);
+            case LOOPBRIDGE, LOOPBRIDGE_PORTABLE -> eventThread.call(BODY);
             case SingleThreadTarget.NETTY -> netty.submit(BODY).get();
             case SingleThreadTarget.TPE -> tpe.submit(BODY).get();
             default -> {

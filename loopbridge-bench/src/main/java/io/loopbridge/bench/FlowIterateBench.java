@@ -32,7 +32,7 @@ import reactor.core.publisher.Flux;
 public class FlowIterateBench extends BenchBase {
 
     static final int VALUES = 100_000;
-    static final String PORTABLE = "loopbridge-portable";
+    static final String PORTABLE = LOOPBRIDGE_PORTABLE;
     static final String THREAD = "loopbridge-thread";
     static final String REACTOR = "reactor";
 

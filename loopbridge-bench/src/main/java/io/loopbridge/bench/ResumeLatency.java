@@ -18,7 +18,7 @@ import java.util.function.Supplier;
 
 /**
  * Set "tasks": resume latency of a task awaiting a future that another (persistent,
- * platform) thread completes. Counterpart of anchors/python/b8_resume_latency.py, same
+ * platform) thread completes. Counterpart of bench/python/b8_resume_latency.py, same
  * protocol: the task creates a future, hands it to the worker through a blocking queue and
  * awaits it; the worker takes it, reads {@code t0 = System.nanoTime()} and completes the
  * future with t0; the task, resumed, records {@code nanoTime() - t0}. Variant {@code hot}:

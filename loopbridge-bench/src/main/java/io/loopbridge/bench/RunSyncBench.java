@@ -17,10 +17,10 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <ul>
  *   <li>{@link #runSync}: {@code Bridge.runSync(() -> 1)}: the body runs as a task of the
- *       loop cached for this thread. Counterpart of anchors/python/b2_cached_loop.py
+ *       loop cached for this thread. Counterpart of bench/python/b2_cached_loop.py
  *       ({@code run_until_complete} on a cached loop, and the full honest run_sync branch).</li>
  *   <li>{@link #asyncRun}: {@code Async.run(() -> 1)}: a new loop per call, closed after it
- *       (asyncio.run). Counterpart of anchors/python/b1_asyncio_run.py.</li>
+ *       (asyncio.run). Counterpart of bench/python/b1_asyncio_run.py.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)

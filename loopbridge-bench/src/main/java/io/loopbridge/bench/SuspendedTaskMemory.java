@@ -11,7 +11,7 @@ import java.util.Locale;
 import javax.management.ObjectName;
 
 /**
- * Set "tasks": heap per suspended task. Counterpart of anchors/python/b7_tasks.py's
+ * Set "tasks": heap per suspended task. Counterpart of bench/python/b7_tasks.py's
  * {@code suspended_task_memory_*} lines (there: 100,000 tasks in {@code await ev.wait()}).
  *
  * <p>In one loop, creates N tasks that all await one {@link LoopFuture} (the gate), lets every

@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * Set "bridges": the cost of a {@code SyncFacade} call over calling the async method and
  * waiting for it by hand, for an async method that returns
  * {@code CompletableFuture.completedFuture(x)}: ns per call. Counterpart of
- * anchors/python/b9_smartasync.py (the smartasync wrapper's overhead).
+ * bench/python/b9_smartasync.py (the smartasync wrapper's overhead).
  *
  * <p>impl values: {@value BenchBase#LOOPBRIDGE}: {@code facade.echo(i)} through
  * {@code SyncFacade.of(Echo.class, new AsyncEcho())}; {@value #DIRECT}: the async method

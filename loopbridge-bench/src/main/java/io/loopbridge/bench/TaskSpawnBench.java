@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Set "tasks": spawn + complete throughput, one op = one task. Counterpart of
- * anchors/python/b7_tasks.py ({@code tasks_create_gather_throughput}): inside a running loop
+ * bench/python/b7_tasks.py ({@code tasks_create_gather_throughput}): inside a running loop
  * one task creates {@link #BATCH} tasks of a trivial body with {@code loop.createTask} and
  * awaits {@code Async.gather} of them all (b7 creates 100,000 per repeat; 10,000 here gives
  * JMH many invocations per 1 s iteration, even for the slow PORTABLE mode).
@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.TearDown;
 public class TaskSpawnBench extends BenchBase {
 
     static final int BATCH = 10_000;
-    static final String PORTABLE = "loopbridge-portable";
+    static final String PORTABLE = LOOPBRIDGE_PORTABLE;
     static final String VTHREADS = "vthreads";
     /** Kotlin coroutines on {@code Executors.newSingleThreadExecutor().asCoroutineDispatcher()}. */
     static final String KOTLIN_SINGLE = "kotlin-single";

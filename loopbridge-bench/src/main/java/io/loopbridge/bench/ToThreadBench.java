@@ -20,13 +20,14 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Set "bridges": round trip from an event loop to a worker thread and back, for a body that
- * returns at once: µs per call. Counterpart of anchors/python/b6_to_thread.py
+ * returns at once: µs per call. Counterpart of bench/python/b6_to_thread.py
  * ({@code await asyncio.to_thread(noop)}, sequential awaits).
  *
  * <p>One invocation makes {@link #CALLS} sequential round trips on the loop and is waited
  * for from the benchmark thread; one op is one round trip. impl values:
  * {@value BenchBase#LOOPBRIDGE}: a task of a FAST-mode loop calls
  * {@code Threads.toThread(() -> 1)} in a row (the loop's default limiter and executor);
+ * {@value BenchBase#LOOPBRIDGE_PORTABLE}: the same on a PORTABLE loop;
  * {@value EventThreadCallBench#VERTX}: on a Vert.x 5 event-loop context, each
  * {@code context.executeBlocking(() -> 1)} (Vert.x's default: ordered) starts the next from
  * its completion handler, back on the event loop. Every result is checked.
@@ -40,7 +41,7 @@ public class ToThreadBench extends BenchBase {
     private static final Callable<Integer> BODY = () -> ONE;
     private static final long TIMEOUT_SECONDS = 60;
 
-    @Param({LOOPBRIDGE, EventThreadCallBench.VERTX})
+    @Param({LOOPBRIDGE, LOOPBRIDGE_PORTABLE, EventThreadCallBench.VERTX})
     public String impl;
 
     private EventLoop loop;
@@ -51,6 +52,7 @@ public class ToThreadBench extends BenchBase {
     public void setUp() throws Exception {
         switch (impl) {
             case LOOPBRIDGE -> loop = EventLoop.builder().name("bench-toThread").taskMode(TaskMode.FAST).build();
+            case LOOPBRIDGE_PORTABLE -> loop = EventLoop.builder().name("bench-toThread").taskMode(TaskMode.PORTABLE).build();
             case EventThreadCallBench.VERTX -> {
                 vertx = Vertx.vertx();
                 context = vertx.getOrCreateContext();
