@@ -550,7 +550,8 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                     + other.name() + "')");
         }
         state = State.CLOSING;
-        onTurnThread(() -> {
+        // With no task to hand a turn to, a PORTABLE loop closes on the caller's thread.
+        TurnThread.run(taskMode == TaskMode.PORTABLE && !tasks.isEmpty(), name, () -> {
             closeTurn(graceNanos);
             return false;
         });

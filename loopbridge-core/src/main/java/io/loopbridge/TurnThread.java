@@ -31,6 +31,7 @@ final class TurnThread {
             }
         });
         turn.start();
+        BriefSpin.until(() -> !turn.isAlive()); // a short turn (Bridge.runSync of a quick body) ends while we poll
         while (true) {
             try {
                 turn.join();

@@ -146,6 +146,7 @@ abstract sealed class Waiter permits Waiter.OfTask, Waiter.OfThread {
 
         @Override
         boolean await(long deadline) throws InterruptedException {
+            BriefSpin.until(() -> state != WAITING, deadline);
             while (state == WAITING) {
                 if (deadline == Long.MAX_VALUE) {
                     LockSupport.park(this);
