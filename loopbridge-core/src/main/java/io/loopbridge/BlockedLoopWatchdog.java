@@ -149,7 +149,7 @@ final class BlockedLoopWatchdog {
             return;
         }
         BlockedLoopException trace = new BlockedLoopException("event loop '" + w.loop.name() + "' has been blocked for "
-                + TimeUnit.NANOSECONDS.toMillis(held) + " ms by " + what + " (thread " + culprit.getName() + ")"
+                + TimeUnit.NANOSECONDS.toMillis(held) + " ms by " + what + " (thread " + threadName(culprit) + ")"
                 + (w.suppressed > 0 ? "; " + w.suppressed + " earlier stall(s) not logged" : "")
                 + "; its stack now:");
         trace.setStackTrace(stack);
@@ -173,5 +173,11 @@ final class BlockedLoopWatchdog {
         BlockedLoopException(String message) {
             super(message, null, false, true);
         }
+    }
+
+    /** A thread's name, or for an unnamed one (a task's virtual thread) its kind and id. */
+    private static String threadName(Thread t) {
+        String name = t.getName();
+        return name.isEmpty() ? (t.isVirtual() ? "virtual #" : "#") + t.threadId() : "'" + name + "'";
     }
 }

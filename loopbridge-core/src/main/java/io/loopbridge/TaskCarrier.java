@@ -97,10 +97,13 @@ abstract sealed class TaskCarrier {
         static final Portable INSTANCE = new Portable();
         /** Unnamed (a name per task costs memory); named after the task in debug mode. */
         private static final ThreadFactory THREADS = VirtualThreads.defaultSchedulerFactory();
+        /** How long the loop's thread polls for the baton before it parks (bounded by BriefSpin's setting). */
+        private static final long SPIN_NANOS = Math.min(BriefSpin.NANOS, 20_000);
 
         /**
          * One task's baton: who holds it, and whom to hand it back to. It is also the body of
-         * the task's thread (one object less per parked task).
+         * the task's thread and the loop callback of the task's steps (no object per parked
+         * task or per resume beyond it: a million parked tasks must fit in a 1 GiB heap).
          */
         static final class Baton implements Runnable {
             private final Task<?> task;
@@ -113,9 +116,14 @@ abstract sealed class TaskCarrier {
                 this.task = task;
             }
 
+            /** On the task's own thread: its body; on the loop turn: one step of the task. */
             @Override
             public void run() {
-                task.runBody();
+                if (Thread.currentThread() == task.thread) {
+                    task.runBody();
+                } else {
+                    INSTANCE.step(task);
+                }
             }
         }
 
@@ -144,6 +152,15 @@ abstract sealed class TaskCarrier {
             } else {
                 LockSupport.unpark(t.thread);
             }
+            if (b.held && SPIN_NANOS > 0) {
+                // Most steps hand the baton back within microseconds; parking the loop's thread
+                // meanwhile costs a submission to the JDK's scheduler and a wake-up of its other
+                // carrier, which is most of a short step's cost.
+                long end = System.nanoTime() + SPIN_NANOS;
+                while (b.held && System.nanoTime() - end < 0) {
+                    Thread.onSpinWait();
+                }
+            }
             while (b.held) {
                 LockSupport.park(t);
             }
@@ -160,7 +177,7 @@ abstract sealed class TaskCarrier {
 
         @Override
         void resume(Task<?> t) {
-            t.loop.scheduleStep(t, () -> step(t));
+            t.loop.scheduleStep(t, t.baton);
         }
 
         @Override
