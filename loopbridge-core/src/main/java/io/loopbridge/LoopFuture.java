@@ -389,10 +389,13 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
         f.addListener(done -> loop.post(new Callback(() -> loop.api().stop(), null)));
         // asyncio.Runner: an interrupt cancels the main task; it becomes InterruptedException only when that
         // was the task's one cancellation request (another cancel arrived first: its CancelledException wins).
+        // An interrupt seen only after the future is done (it reaches a PORTABLE loop's thread
+        // through the caller's, so it can come late) counts as arriving after the outcome: the
+        // outcome stands, as when another cancel came first.
         int[] requestsBefore = {-1};
         boolean interrupted = loop.runForever(() -> {
             if (requestsBefore[0] < 0) {
-                requestsBefore[0] = f instanceof Task<?> t ? t.cancelling() : 0;
+                requestsBefore[0] = f.isDone() ? Integer.MAX_VALUE : f instanceof Task<?> t ? t.cancelling() : 0;
             }
             f.cancel("interrupted");
         });

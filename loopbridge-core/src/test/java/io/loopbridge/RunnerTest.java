@@ -19,6 +19,30 @@ class RunnerTest {
         return new Runner(EventLoop.builder().clock(VirtualClock.autoAdvancing()));
     }
 
+    /**
+     * An interrupt that reaches the loop only after the main task ended cancelled (a PORTABLE
+     * loop learns of its caller's interrupts a moment later) changes nothing: run throws the
+     * task's CancelledException, not InterruptedException. Found when timing changed in
+     * test_interrupt_cancelled_task; here the order is fixed: the interrupt is sent from the
+     * main task's done callback.
+     */
+    @Test
+    void anInterruptAfterTheMainTaskEndedCancelledLeavesItsCancellation() throws Exception {
+        Thread runnerThread = Thread.currentThread();
+        try (Runner runner = virtualRunner()) {
+            Throwable thrown = catchThrowable(() -> runner.run(() -> {
+                Task<?> main = Async.currentTask().orElseThrow();
+                main.addDoneCallback(t -> runnerThread.interrupt());
+                main.cancel();
+                Async.sleep(Duration.ofSeconds(10));
+                return null;
+            }));
+            assertThat(thrown).isInstanceOf(CancelledException.class);
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
     // ---------------------------------------------------------------- Async.run (asyncio.run)
 
     @Test
