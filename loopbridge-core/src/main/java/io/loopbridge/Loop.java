@@ -65,6 +65,12 @@ sealed interface Loop permits SelectorEventLoop {
     /** Schedules one step of {@code task} (a continuation, or a baton hand-off); any thread, never throws. */
     void scheduleStep(LoopTasks.Entry task, Runnable step);
 
+    /**
+     * Whether callbacks other than the running one are ready to run on this loop's thread
+     * (posts from other threads not counted). Loop turn.
+     */
+    boolean hasReadyCallbacks();
+
     /** The task whose step runs now, or null. */
     LoopTasks.Entry runningEntry();
 

@@ -74,6 +74,7 @@ final class LoopEvents {
     @Label("To Thread")
     @Category({"loopbridge"})
     @Description("Blocking work a task ran on a worker thread (Threads.toThread), with its wait for a CapacityLimiter permit")
+    @Threshold("20 ms")
     @StackTrace(false)
     static final class ToThread extends Event {
         @Label("Loop")

@@ -237,6 +237,11 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     }
 
     @Override
+    public boolean hasReadyCallbacks() {
+        return !ready.isEmpty();
+    }
+
+    @Override
     public TimerHandle callLater(Duration delay, Runnable callback) {
         Objects.requireNonNull(delay, "delay");
         return callAt(TimerHeap.deadline(clock.nanoTime(), delay), callback);

@@ -152,10 +152,14 @@ abstract sealed class TaskCarrier {
             } else {
                 LockSupport.unpark(t.thread);
             }
-            if (b.held && SPIN_NANOS > 0) {
-                // Most steps hand the baton back within microseconds; parking the loop's thread
-                // meanwhile costs a submission to the JDK's scheduler and a wake-up of its other
-                // carrier, which is most of a short step's cost.
+            if (b.held && SPIN_NANOS > 0 && t.loop.hasReadyCallbacks()) {
+                // In a busy turn (more steps queued behind this one) most steps hand the baton
+                // back within microseconds, while the JDK's other carrier is awake: polling
+                // saves parking and resubmitting the loop's thread. A lone step parks at once,
+                // so that its task runs on this very carrier instead of one woken for it; so
+                // does a step while other threads post work (their completions), as polling
+                // would take the core those threads need (measured: resume latency, runSync,
+                // cross-thread completions all slower with it).
                 long end = System.nanoTime() + SPIN_NANOS;
                 while (b.held && System.nanoTime() - end < 0) {
                     Thread.onSpinWait();
