@@ -19,7 +19,7 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>This class is thread-safe, as every {@link LoopFuture}; its done-callbacks run on the loop.
  */
-final class GatheringFuture<R> extends LoopFuture<R> {
+final class GatheringFuture<R> extends LoopFuture<R> implements LoopFuture.DoneListener {
     private final LoopFuture<?>[] children;
     private final LoopFuture<?>[] distinct;
     private final boolean settled;
@@ -56,7 +56,7 @@ final class GatheringFuture<R> extends LoopFuture<R> {
         if (loop == null) {
             loop = Loop.of(EventLoop.current());
         }
-        Map<CompletionStage<?>, LoopFuture<?>> seen = new IdentityHashMap<>();
+        Map<CompletionStage<?>, LoopFuture<?>> seen = new IdentityHashMap<>(stages.size()); // sized: no rehash for big gathers
         LoopFuture<?>[] children = new LoopFuture<?>[stages.size()];
         List<LoopFuture<?>> distinct = new ArrayList<>(children.length);
         int i = 0;
@@ -76,10 +76,15 @@ final class GatheringFuture<R> extends LoopFuture<R> {
             return out;
         }
         for (LoopFuture<?> f : out.distinct) {
-            // On the loop, as asyncio's done-callbacks run.
-            f.addListener(done -> done.loop.post(new Callback(() -> out.childDone(done), null)));
+            f.addListener(out); // one listener for every child: no object per child
         }
         return out;
+    }
+
+    /** A child is done (any thread): its result is taken on the loop, as asyncio's done-callbacks run. */
+    @Override
+    public void futureDone(LoopFuture<?> done) {
+        done.loop.post(new Callback(() -> childDone(done), null));
     }
 
     private void childDone(LoopFuture<?> child) {
