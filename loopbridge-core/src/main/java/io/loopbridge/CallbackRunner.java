@@ -33,6 +33,8 @@ final class CallbackRunner {
     private final long slowLogNanos;
     /** The blocked-loop watchdog's view of the loop, or null when it is off. */
     private final BlockedLoopWatchdog.Watch watch;
+    /** Whether {@link #watch} is registered with the watchdog (from the first turn until close). */
+    private boolean watched;
 
     /** The task whose step runs now. */
     volatile LoopTasks.Entry runningEntry;
@@ -51,17 +53,25 @@ final class CallbackRunner {
     /** The thread calling this took the loop's turn. */
     void turnEntered() {
         callbackContext = null;
-        if (watch != null) {
+        if (watch != null && !watched) {
+            // Watched from the first turn until close: between turns no step runs, which the
+            // watchdog sees, so a loop run turn after turn (runSync) does not register each time.
             BlockedLoopWatchdog.watch(watch);
+            watched = true;
         }
     }
 
     /** The thread calling this leaves the loop's turn. */
     void turnLeft() {
-        if (watch != null) {
-            BlockedLoopWatchdog.unwatch(watch);
-        }
         callbackContext = null;
+    }
+
+    /** The loop is closed: the watchdog forgets it. */
+    void closed() {
+        if (watched) {
+            BlockedLoopWatchdog.unwatch(watch);
+            watched = false;
+        }
     }
 
     /** Whether the loop thread was interrupted since the last call; clears it. */
@@ -97,12 +107,12 @@ final class CallbackRunner {
             loop.callExceptionHandler(new ExceptionContext("Exception in callback " + cb.fn, e, cb));
         } finally {
             runningEntry = null;
+            if (watch != null) {
+                watch.stepEnded(); // even if an Error escapes: the watchdog must not see a step that never ends
+            }
         }
         if (fastStep && Thread.interrupted()) {
             interruptSeen = true;
-        }
-        if (watch != null) {
-            watch.stepEnded();
         }
         slow.end();
         if (slow.shouldCommit()) {

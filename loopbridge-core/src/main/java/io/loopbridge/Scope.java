@@ -96,15 +96,11 @@ final class Scope {
 
     static void leaveLoop(Loop loop, Loop prev, boolean fastCarrier) {
         if (fastCarrier) {
-            FAST_CARRIERS.remove(Thread.currentThread());
+            FAST_CARRIERS.remove(Thread.currentThread()); // not kept: the entry would keep the thread reachable
         } else {
             changePortableTurns(loop, false);
         }
-        if (prev == null) {
-            LOOP.remove();
-        } else {
-            LOOP.set(prev);
-        }
+        LOOP.set(prev); // not remove(): the next get() would re-create the entry
     }
 
     /** The loops whose turn runs now, in any mode (for sampling). */

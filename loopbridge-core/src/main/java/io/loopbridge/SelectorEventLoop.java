@@ -589,6 +589,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         } finally {
             leaveTurn(turn);
             state = State.CLOSED;
+            runner.closed();
             OpenLoops.closed(this);
             try {
                 ioSelector.close();
