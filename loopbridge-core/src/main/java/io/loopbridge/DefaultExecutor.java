@@ -19,12 +19,12 @@ import org.slf4j.LoggerFactory;
 final class DefaultExecutor implements Executor {
     private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
 
-    private final String loopName;
+    private final java.util.function.Supplier<String> loopName;
     private final Executor configured;
     private ExecutorService owned;
     private boolean closed;
 
-    DefaultExecutor(String loopName, Executor configured) {
+    DefaultExecutor(java.util.function.Supplier<String> loopName, Executor configured) {
         this.loopName = loopName;
         this.configured = configured;
     }
@@ -40,9 +40,9 @@ final class DefaultExecutor implements Executor {
         }
         if (owned == null) {
             if (closed) {
-                throw new RejectedExecutionException("event loop '" + loopName + "' is closed; its default executor is gone");
+                throw new RejectedExecutionException("event loop '" + loopName.get() + "' is closed; its default executor is gone");
             }
-            owned = Executors.newThreadPerTaskExecutor(VirtualThreads.defaultSchedulerFactory(loopName + "-worker-"));
+            owned = Executors.newThreadPerTaskExecutor(VirtualThreads.defaultSchedulerFactory(loopName.get() + "-worker-"));
         }
         return owned;
     }
@@ -60,7 +60,7 @@ final class DefaultExecutor implements Executor {
         e.shutdown();
         try {
             if (!e.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.warn("default executor of event loop '{}' still had running work after 5 s; not waiting longer", loopName);
+                log.warn("default executor of event loop '{}' still had running work after 5 s; not waiting longer", loopName.get());
             }
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();

@@ -15,10 +15,10 @@ import java.util.ArrayDeque;
  * <p>Confined to its loop's thread.
  */
 final class IoSelector {
-    private final String loopName;
+    private final java.util.function.Supplier<String> loopName;
     private Selector selector;
 
-    IoSelector(String loopName) {
+    IoSelector(java.util.function.Supplier<String> loopName) {
         this.loopName = loopName;
     }
 
@@ -39,7 +39,7 @@ final class IoSelector {
             try {
                 selector = Selector.open();
             } catch (IOException e) {
-                throw new UncheckedIOException("could not open a selector for event loop '" + loopName + "'", e);
+                throw new UncheckedIOException("could not open a selector for event loop '" + loopName.get() + "'", e);
             }
         }
         return selector;
@@ -98,7 +98,7 @@ final class IoSelector {
                 }
                 key = ch.register(sel, 0, new IoWatch());
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot register " + ch + " with event loop '" + loopName + "'", e);
+                throw new UncheckedIOException("cannot register " + ch + " with event loop '" + loopName.get() + "'", e);
             }
         }
         return (IoWatch) key.attachment();

@@ -118,6 +118,9 @@ final class LoopTasks {
     }
 
     void reportUnretrieved() {
+        if (unretrieved.isEmpty()) {
+            return;
+        }
         for (FailureWatch w : List.copyOf(unretrieved)) {
             w.run();
         }

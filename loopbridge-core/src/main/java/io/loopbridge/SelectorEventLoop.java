@@ -50,7 +50,10 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
 
     private enum State { IDLE, RUNNING, CLOSING, CLOSED }
 
-    private final String name;
+    /** The given name, or null: then "loop-" + id, built when first asked for (most loops of Async.run never are). */
+    private final String givenName;
+    private final long id;
+    private String name;
     private final boolean debug;
     private final LoopClock clock;
     private final VirtualClock virtualClock;
@@ -76,8 +79,9 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     private final LoopLocal.Slots locals = new LoopLocal.Slots();
 
     SelectorEventLoop(EventLoop.Builder b) {
-        this.name = b.name != null ? b.name : "loop-" + LOOP_IDS.incrementAndGet();
-        this.ioSelector = new IoSelector(name);
+        this.givenName = b.name;
+        this.id = b.name != null ? 0 : LOOP_IDS.incrementAndGet();
+        this.ioSelector = new IoSelector(this::name);
         this.idle = new IdleWait(b.idleSpin.toNanos(), b.clock, wakeup, incoming, ioSelector);
         this.debug = b.debug;
         this.clock = b.clock;
@@ -95,7 +99,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                     + "(or =io.loopbridge on the module path): " + VirtualThreads.unavailableReason());
         }
         this.defaultThreadLimit = b.defaultThreadLimit;
-        this.executor = new DefaultExecutor(name, b.defaultExecutor);
+        this.executor = new DefaultExecutor(this::name, b.defaultExecutor);
         Duration threshold = b.blockedLoopThreshold;
         this.runner = new CallbackRunner(this, taskMode, debug ? b.slowCallbackDuration.toNanos() : -1,
                 threshold == null ? 0 : threshold.toNanos());
@@ -112,7 +116,12 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
 
     @Override
     public String name() {
-        return name;
+        String n = name;
+        if (n == null) {
+            n = givenName != null ? givenName : "loop-" + id;
+            name = n; // a benign race: every thread builds the same string
+        }
+        return n;
     }
 
     @Override
@@ -159,7 +168,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         }
         Thread t = thread;
         if (t != null && !inLoop()) {
-            throw new IllegalStateException("EventLoop." + method + "() of loop '" + name + "' called from thread '"
+            throw new IllegalStateException("EventLoop." + method + "() of loop '" + name() + "' called from thread '"
                     + Thread.currentThread().getName() + "' while the loop runs in thread '" + t.getName()
                     + "'; it is confined to the loop: use callSoonThreadsafe or Threads.runCoroutineThreadsafe");
         }
@@ -169,7 +178,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     private void checkOpen(String what) {
         State s = state;
         if (s == State.CLOSED || (s == State.CLOSING && !inLoop())) {
-            throw new RejectedExecutionException(what + " on event loop '" + name + "' which is " + s.name().toLowerCase());
+            throw new RejectedExecutionException(what + " on event loop '" + name() + "' which is " + s.name().toLowerCase());
         }
     }
 
@@ -207,7 +216,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             Thread.yield(); // close() is bounded; this rare path only waits for it
         }
         if (!cb.taken) {
-            throw new RejectedExecutionException("callSoonThreadsafe raced close() of event loop '" + name
+            throw new RejectedExecutionException("callSoonThreadsafe raced close() of event loop '" + name()
                     + "': the callback was not run because the loop is closed");
         }
     }
@@ -224,7 +233,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             return;
         }
         if (state == State.CLOSED) {
-            log.warn("event loop '{}' is closed; dropping {}", name, cb);
+            log.warn("event loop '{}' is closed; dropping {}", name(), cb);
             return;
         }
         incoming.offer(cb);
@@ -368,15 +377,15 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     private boolean runWhile(BooleanSupplier more, long maxSleepNanos, Runnable onInterrupt) {
         State s = state;
         if (s == State.RUNNING) {
-            throw new IllegalStateException("event loop '" + name + "' is already running in thread '"
+            throw new IllegalStateException("event loop '" + name() + "' is already running in thread '"
                     + (thread != null ? thread.getName() : "?") + "'");
         }
         if (s == State.CLOSED || s == State.CLOSING) {
-            throw new IllegalStateException("event loop '" + name + "' is " + s.name().toLowerCase());
+            throw new IllegalStateException("event loop '" + name() + "' is " + s.name().toLowerCase());
         }
         Loop other = Scope.loop();
         if (other != null) {
-            throw new IllegalStateException("cannot run event loop '" + name + "' in a thread that is already running"
+            throw new IllegalStateException("cannot run event loop '" + name() + "' in a thread that is already running"
                     + " event loop '" + other.name() + "'; await instead, or use Bridge.runSync");
         }
         state = State.RUNNING;
@@ -408,7 +417,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     }
 
     private boolean onTurnThread(TurnThread.Work work) {
-        return TurnThread.run(taskMode == TaskMode.PORTABLE, name, work);
+        return TurnThread.run(taskMode == TaskMode.PORTABLE, this::name, work);
     }
 
     /** What entering a turn replaced, to restore when leaving it. */
@@ -423,7 +432,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         Thread me = Thread.currentThread();
         if (taskMode == TaskMode.FAST && me.isVirtual()) {
             state = state == State.RUNNING ? State.IDLE : state;
-            throw new IllegalStateException("event loop '" + name + "' uses TaskMode.FAST, whose tasks need a platform "
+            throw new IllegalStateException("event loop '" + name() + "' uses TaskMode.FAST, whose tasks need a platform "
                     + "carrier thread, but it was run on virtual thread '" + me + "'; "
                     + "build the loop with taskMode(TaskMode.PORTABLE) to run it on a virtual thread");
         }
@@ -500,7 +509,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                 idle.await(timeoutNanos, maxSleepNanos, ready);
             }
         } catch (IOException e) {
-            callExceptionHandler(new ExceptionContext("selector failed on loop '" + name + "'", e, ioSelector.selectorOrNull()));
+            callExceptionHandler(new ExceptionContext("selector failed on loop '" + name() + "'", e, ioSelector.selectorOrNull()));
         }
     }
 
@@ -519,10 +528,10 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                 h.handle(this, context);
                 return;
             } catch (Throwable e) {
-                log.error("Unhandled error in exception handler of event loop '{}' (context: {})", name, context, e);
+                log.error("Unhandled error in exception handler of event loop '{}' (context: {})", name(), context, e);
             }
         }
-        log.error("{} (event loop '{}', source: {})", context.message(), name, context.source(), context.exception());
+        log.error("{} (event loop '{}', source: {})", context.message(), name(), context.source(), context.exception());
         UnhandledExceptions.report(context.message(), context.exception());
     }
 
@@ -546,17 +555,17 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             return;
         }
         if (s == State.RUNNING) {
-            throw new IllegalStateException("cannot close event loop '" + name + "' while it is running in thread '"
+            throw new IllegalStateException("cannot close event loop '" + name() + "' while it is running in thread '"
                     + (thread != null ? thread.getName() : "?") + "'; call stop() first");
         }
         Loop other = Scope.loop();
         if (other != null) {
-            throw new IllegalStateException("cannot close event loop '" + name + "' from inside a running loop ('"
+            throw new IllegalStateException("cannot close event loop '" + name() + "' from inside a running loop ('"
                     + other.name() + "')");
         }
         state = State.CLOSING;
         // With no task to hand a turn to, a PORTABLE loop closes on the caller's thread.
-        TurnThread.run(taskMode == TaskMode.PORTABLE && !tasks.isEmpty(), name, () -> {
+        TurnThread.run(taskMode == TaskMode.PORTABLE && !tasks.isEmpty(), this::name, () -> {
             closeTurn(graceNanos);
             return false;
         });
@@ -569,11 +578,11 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             if (graceNanos > 0) {
                 runUntil(tasks::isEmpty, System.nanoTime() + graceNanos);
             }
-            List<LoopTasks.Entry> cancelled = tasks.cancelAll("event loop '" + name + "' is closing");
+            List<LoopTasks.Entry> cancelled = tasks.isEmpty() ? List.of() : tasks.cancelAll("event loop '" + name() + "' is closing");
             if (!runUntil(() -> tasks.isEmpty() && ready.isEmpty() && incoming.isEmpty(),
                     System.nanoTime() + CLOSE_DRAIN_NANOS)) {
                 log.warn("event loop '{}' closed with {} task(s) that did not finish within {} ms of cancellation: {}",
-                        name, tasks.size(), TimeUnit.NANOSECONDS.toMillis(CLOSE_DRAIN_NANOS), tasks.snapshot());
+                        name(), tasks.size(), TimeUnit.NANOSECONDS.toMillis(CLOSE_DRAIN_NANOS), tasks.snapshot());
             }
             tasks.reportFailedAfterCancel(cancelled, this);
             tasks.reportUnretrieved();
@@ -594,7 +603,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             try {
                 ioSelector.close();
             } catch (IOException e) {
-                log.warn("closing the selector of event loop '{}' failed", name, e);
+                log.warn("closing the selector of event loop '{}' failed", name(), e);
             }
             if (virtualClock != null) {
                 virtualClock.removeListener(clockListener);
@@ -623,6 +632,6 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
 
     @Override
     public String toString() {
-        return "EventLoop[" + name + ", " + state.name().toLowerCase() + ", " + taskMode + ", tasks=" + tasks.size() + "]";
+        return "EventLoop[" + name() + ", " + state.name().toLowerCase() + ", " + taskMode + ", tasks=" + tasks.size() + "]";
     }
 }

@@ -16,7 +16,7 @@ final class TurnThread {
         boolean run();
     }
 
-    static boolean run(boolean onVirtualThread, String loopName, Work work) {
+    static boolean run(boolean onVirtualThread, java.util.function.Supplier<String> loopName, Work work) {
         if (!onVirtualThread || Thread.currentThread().isVirtual()) {
             return work.run();
         }
@@ -48,7 +48,7 @@ final class TurnThread {
             throw re;
         }
         if (f != null) {
-            throw new IllegalStateException("event loop '" + loopName + "' failed", f);
+            throw new IllegalStateException("event loop '" + loopName.get() + "' failed", f);
         }
         return result[0];
     }
