@@ -20,8 +20,16 @@ final class Scope {
     private static final ThreadLocal<Loop> LOOP = new ThreadLocal<>();
     /** ContextVar values of plain threads (and of threads running work for a loop). */
     private static final ThreadLocal<Holder> PLAIN = new ThreadLocal<>();
-    /** Loops running FAST tasks, by carrier thread. */
+    /**
+     * How a FAST task's thread finds its loop: through its own scheduler, the task's executor
+     * (read from the JDK's field, which the FAST flag opens), so a turn writes no shared map.
+     * Where that field is not readable: through its carrier, in {@link #FAST_CARRIERS}.
+     */
+    private static final boolean FAST_BY_SCHEDULER = VirtualThreads.schedulerReadable();
+    /** Loops running FAST tasks, by carrier thread (only when {@link #FAST_BY_SCHEDULER} is false). */
     private static final ConcurrentHashMap<Thread, Loop> FAST_CARRIERS = new ConcurrentHashMap<>();
+    /** FAST loops that ran a turn and are not closed (for sampling; only when {@link #FAST_BY_SCHEDULER}). */
+    private static final java.util.Set<Loop> FAST_LOOPS = ConcurrentHashMap.newKeySet();
     /**
      * Loops whose PORTABLE turn runs now (copy on write: few, and read on every lookup). A
      * PORTABLE task's thread is found as the task whose step one of them runs, so it never
@@ -87,7 +95,11 @@ final class Scope {
         Loop prev = LOOP.get();
         LOOP.set(loop);
         if (fastCarrier) {
-            FAST_CARRIERS.put(Thread.currentThread(), loop);
+            if (FAST_BY_SCHEDULER) {
+                FAST_LOOPS.add(loop); // present after the first turn: a read, not a write
+            } else {
+                FAST_CARRIERS.put(Thread.currentThread(), loop);
+            }
         } else {
             changePortableTurns(loop, true);
         }
@@ -96,16 +108,28 @@ final class Scope {
 
     static void leaveLoop(Loop loop, Loop prev, boolean fastCarrier) {
         if (fastCarrier) {
-            FAST_CARRIERS.remove(Thread.currentThread()); // not kept: the entry would keep the thread reachable
+            if (!FAST_BY_SCHEDULER) {
+                FAST_CARRIERS.remove(Thread.currentThread()); // not kept: the entry would keep the thread reachable
+            }
         } else {
             changePortableTurns(loop, false);
         }
         LOOP.set(prev); // not remove(): the next get() would re-create the entry
     }
 
+    /** {@code loop} is closed. */
+    static void closed(Loop loop) {
+        FAST_LOOPS.remove(loop);
+    }
+
     /** The loops whose turn runs now, in any mode (for sampling). */
     static java.util.List<Loop> runningLoops() {
         java.util.LinkedHashSet<Loop> all = new java.util.LinkedHashSet<>(FAST_CARRIERS.values());
+        for (Loop loop : FAST_LOOPS) {
+            if (loop.loopThread() != null) {
+                all.add(loop);
+            }
+        }
         all.addAll(java.util.Arrays.asList(portableTurns));
         return new java.util.ArrayList<>(all);
     }
@@ -125,7 +149,7 @@ final class Scope {
     static Loop loop() {
         Thread t = Thread.currentThread();
         if (t.isVirtual()) {
-            if (!FAST_CARRIERS.isEmpty()) {
+            if (FAST_BY_SCHEDULER || !FAST_CARRIERS.isEmpty()) {
                 Loop loop = fastLoop(t);
                 if (loop != null) {
                     return loop;
@@ -142,6 +166,12 @@ final class Scope {
     }
 
     private static Loop fastLoop(Thread t) {
+        if (FAST_BY_SCHEDULER) {
+            // A FAST task's thread runs only as a step of its loop. A thread a task started
+            // inherits the task's executor as scheduler but is not the task.
+            return VirtualThreads.schedulerOf(t) instanceof TaskCarrier.Fast.TaskThread tt && tt.task().thread == t
+                    ? tt.task().loop : null;
+        }
         Thread carrier = VirtualThreads.currentCarrierThread();
         Loop loop = carrier == null ? null : FAST_CARRIERS.get(carrier);
         if (loop != null) {

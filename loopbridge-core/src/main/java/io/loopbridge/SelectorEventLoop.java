@@ -599,6 +599,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             leaveTurn(turn);
             state = State.CLOSED;
             runner.closed();
+            Scope.closed(this);
             OpenLoops.closed(this);
             try {
                 ioSelector.close();

@@ -53,7 +53,7 @@ abstract sealed class TaskCarrier {
         }
 
         /** The task thread's body and its scheduler in one object (one per task, so kept small). */
-        private record TaskThread(Task<?> task) implements Runnable, Executor {
+        record TaskThread(Task<?> task) implements Runnable, Executor {
             @Override
             public void run() {
                 task.runBody();

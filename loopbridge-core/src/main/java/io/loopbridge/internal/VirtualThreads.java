@@ -16,6 +16,8 @@ public final class VirtualThreads {
     private static final String UNAVAILABLE_REASON;
     private static final Executor DEFAULT_SCHEDULER;
     private static final MethodHandle CURRENT_CARRIER;
+    /** (Thread) -> Executor: a virtual thread's scheduler field, or null when not readable. */
+    private static final MethodHandle SCHEDULER_OF;
 
     static {
         MethodHandle mh = null;
@@ -53,6 +55,38 @@ public final class VirtualThreads {
             }
         }
         CURRENT_CARRIER = carrier;
+        MethodHandle schedulerOf = null;
+        if (mh != null) {
+            try {
+                var f = Class.forName("java.lang.VirtualThread").getDeclaredField("scheduler");
+                f.setAccessible(true);
+                schedulerOf = MethodHandles.lookup().unreflectGetter(f)
+                        .asType(MethodType.methodType(Executor.class, Thread.class));
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                schedulerOf = null;
+            }
+        }
+        SCHEDULER_OF = schedulerOf;
+    }
+
+    /** Whether {@link #schedulerOf} can read a virtual thread's scheduler (with --add-opens, on the JDKs we know). */
+    public static boolean schedulerReadable() {
+        return SCHEDULER_OF != null;
+    }
+
+    /**
+     * The scheduler of {@code t}, a virtual thread (the loop's per-task executor for a FAST
+     * task's thread); null if {@code t} is not virtual or the field is not readable.
+     */
+    public static Executor schedulerOf(Thread t) {
+        if (SCHEDULER_OF == null || !t.isVirtual()) {
+            return null;
+        }
+        try {
+            return (Executor) SCHEDULER_OF.invokeExact(t);
+        } catch (Throwable e) {
+            return null;
+        }
     }
 
     /**
