@@ -18,6 +18,25 @@ import org.junit.jupiter.api.Test;
 
 class TaskTest {
 
+    /**
+     * A virtual thread started inside a task is not that task (in FAST mode it inherits the
+     * task's executor as its scheduler, and runs on the loop thread as that task's steps):
+     * it sees no current task, and the task still sees itself.
+     */
+    @Test
+    void aVirtualThreadStartedInATaskIsNotTheTask() throws Exception {
+        try (EventLoop loop = EventLoop.create()) {
+            AtomicReference<Object> seenByChild = new AtomicReference<>("not run");
+            Task<Boolean> task = loop.createTask(() -> {
+                Thread child = Thread.ofVirtual().start(() -> seenByChild.set(Task.current()));
+                child.join(); // FAST: parks the task, the loop runs the child; PORTABLE: the child runs elsewhere
+                return Task.current().orElseThrow() == Async.currentTask().orElseThrow();
+            });
+            assertThat(loop.runUntilComplete(task)).isTrue();
+            assertThat(seenByChild.get()).isEqualTo(java.util.Optional.empty());
+        }
+    }
+
     @Test
     void awaitSuspendsTheTaskWhileTheLoopRunsOtherTasks() throws Exception {
         try (EventLoop loop = EventLoop.create()) {
