@@ -388,21 +388,19 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
         // Stop as soon as it is done, even if it already is.
         f.addListener(done -> loop.post(new Callback(() -> loop.api().stop(), null)));
         // asyncio.Runner: an interrupt cancels the main task; it becomes InterruptedException only when that
-        // was the task's one cancellation request (another cancel arrived first: its CancelledException wins).
-        // An interrupt seen only after the future is done (it reaches a PORTABLE loop's thread
-        // through the caller's, so it can come late) counts as arriving after the outcome: the
-        // outcome stands, as when another cancel came first.
-        int[] requestsBefore = {-1};
+        // was the task's one cancellation request: cancel() took effect (the future was not done yet: an
+        // interrupt can reach a PORTABLE loop late) and no other request was pending before it.
+        boolean[] interruptCancelled = {false};
         boolean interrupted = loop.runForever(() -> {
-            if (requestsBefore[0] < 0) {
-                requestsBefore[0] = f.isDone() ? Integer.MAX_VALUE : f instanceof Task<?> t ? t.cancelling() : 0;
+            int pendingBefore = f instanceof Task<?> t ? t.cancelling() : 0;
+            if (f.cancel("interrupted") && !interruptCancelled[0]) {
+                interruptCancelled[0] = pendingBefore == 0;
             }
-            f.cancel("interrupted");
         });
         if (!f.isDone()) {
             throw new IllegalStateException("event loop '" + loop.name() + "' stopped before the future completed: " + f);
         }
-        if (interrupted && f.isCancelled() && requestsBefore[0] <= 0) {
+        if (interrupted && interruptCancelled[0] && f.isCancelled()) {
             f.markRetrieved();
             InterruptedException ie = new InterruptedException("thread '" + Thread.currentThread().getName()
                     + "' was interrupted while running event loop '" + loop.name() + "'; " + f + " was cancelled");

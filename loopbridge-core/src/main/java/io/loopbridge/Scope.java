@@ -21,14 +21,10 @@ final class Scope {
     /** ContextVar values of plain threads (and of threads running work for a loop). */
     private static final ThreadLocal<Holder> PLAIN = new ThreadLocal<>();
     /**
-     * How a FAST task's thread finds its loop: through its own scheduler, the task's executor
-     * (read from the JDK's field, which the FAST flag opens), so a turn writes no shared map.
-     * Where that field is not readable: through its carrier, in {@link #FAST_CARRIERS}.
+     * FAST loops that ran a turn and are not closed (for sampling). A FAST task's thread
+     * finds its loop through its own scheduler, the task's executor, so a turn writes no
+     * shared map (see {@link #taskLoop}).
      */
-    private static final boolean FAST_BY_SCHEDULER = VirtualThreads.schedulerReadable();
-    /** Loops running FAST tasks, by carrier thread (only when {@link #FAST_BY_SCHEDULER} is false). */
-    private static final ConcurrentHashMap<Thread, Loop> FAST_CARRIERS = new ConcurrentHashMap<>();
-    /** FAST loops that ran a turn and are not closed (for sampling; only when {@link #FAST_BY_SCHEDULER}). */
     private static final java.util.Set<Loop> FAST_LOOPS = ConcurrentHashMap.newKeySet();
     /**
      * Loops whose PORTABLE turn runs now (copy on write: few, and read on every lookup). A
@@ -95,11 +91,7 @@ final class Scope {
         Loop prev = LOOP.get();
         LOOP.set(loop);
         if (fastCarrier) {
-            if (FAST_BY_SCHEDULER) {
-                FAST_LOOPS.add(loop); // present after the first turn: a read, not a write
-            } else {
-                FAST_CARRIERS.put(Thread.currentThread(), loop);
-            }
+            FAST_LOOPS.add(loop); // present after the first turn: a read, not a write
         } else {
             changePortableTurns(loop, true);
         }
@@ -107,11 +99,7 @@ final class Scope {
     }
 
     static void leaveLoop(Loop loop, Loop prev, boolean fastCarrier) {
-        if (fastCarrier) {
-            if (!FAST_BY_SCHEDULER) {
-                FAST_CARRIERS.remove(Thread.currentThread()); // not kept: the entry would keep the thread reachable
-            }
-        } else {
+        if (!fastCarrier) {
             changePortableTurns(loop, false);
         }
         LOOP.set(prev); // not remove(): the next get() would re-create the entry
@@ -124,7 +112,7 @@ final class Scope {
 
     /** The loops whose turn runs now, in any mode (for sampling). */
     static java.util.List<Loop> runningLoops() {
-        java.util.LinkedHashSet<Loop> all = new java.util.LinkedHashSet<>(FAST_CARRIERS.values());
+        java.util.LinkedHashSet<Loop> all = new java.util.LinkedHashSet<>();
         for (Loop loop : FAST_LOOPS) {
             if (loop.loopThread() != null) {
                 all.add(loop);
@@ -149,11 +137,9 @@ final class Scope {
     static Loop loop() {
         Thread t = Thread.currentThread();
         if (t.isVirtual()) {
-            if (FAST_BY_SCHEDULER || !FAST_CARRIERS.isEmpty()) {
-                Loop loop = fastLoop(t);
-                if (loop != null) {
-                    return loop;
-                }
+            Loop fast = taskLoop(t);
+            if (fast != null) {
+                return fast;
             }
             for (Loop loop : portableTurns) {
                 LoopTasks.Entry e = loop.runningEntry();
@@ -165,23 +151,14 @@ final class Scope {
         return LOOP.get();
     }
 
-    private static Loop fastLoop(Thread t) {
-        if (FAST_BY_SCHEDULER) {
-            // A FAST task's thread runs only as a step of its loop. A thread a task started
-            // inherits the task's executor as scheduler but is not the task.
-            return VirtualThreads.schedulerOf(t) instanceof TaskCarrier.Fast.TaskThread tt && tt.task().thread == t
-                    ? tt.task().loop : null;
-        }
-        Thread carrier = VirtualThreads.currentCarrierThread();
-        Loop loop = carrier == null ? null : FAST_CARRIERS.get(carrier);
-        if (loop != null) {
-            LoopTasks.Entry e = loop.runningEntry();
-            // A thread a task started inherits the loop as scheduler but is not the task.
-            if (e != null && e.thread() == t) {
-                return loop;
-            }
-        }
-        return null;
+    /**
+     * The loop of the FAST task whose thread {@code t} is, or null. A FAST task's thread runs
+     * only as a step of its loop. A thread a task started inherits the task's executor as
+     * scheduler but is not the task.
+     */
+    private static Loop taskLoop(Thread t) {
+        return VirtualThreads.schedulerOf(t) instanceof TaskCarrier.Fast.TaskThread tt && tt.task().thread == t
+                ? tt.task().loop : null;
     }
 
     /** The task whose step runs on this thread, or null. */

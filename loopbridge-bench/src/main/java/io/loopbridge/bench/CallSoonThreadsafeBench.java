@@ -18,13 +18,16 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@link #BATCH} callbacks, and ends when the consumer has run the last one; one op is one
  * callback. Every callback checks per-producer FIFO order, and the invocation checks that
  * none was lost; either failure throws, so a broken executor cannot post a figure.
+ * impl values: {@value BenchBase#LOOPBRIDGE}, {@value BenchBase#NO_WATCHDOG} (to price the
+ * watchdog), {@value BenchBase#LOOPBRIDGE_PORTABLE} (a loop in {@code TaskMode.PORTABLE}, whose
+ * turns run on a virtual thread), and the anchors of {@link SingleThreadTarget}.
  */
 public class CallSoonThreadsafeBench extends BenchBase {
 
     static final int BATCH = 100_000;
     private static final long DELIVERY_TIMEOUT_SECONDS = 60;
 
-    @Param({LOOPBRIDGE, NO_WATCHDOG, SingleThreadTarget.NETTY, SingleThreadTarget.TPE})
+    @Param({LOOPBRIDGE, NO_WATCHDOG, LOOPBRIDGE_PORTABLE, SingleThreadTarget.NETTY, SingleThreadTarget.TPE})
     public String impl;
 
     @Param({"1", "4"})

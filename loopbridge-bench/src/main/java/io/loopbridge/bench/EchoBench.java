@@ -5,6 +5,7 @@ import io.loopbridge.EventLoop;
 import io.loopbridge.streams.Server;
 import io.loopbridge.streams.Streams;
 import io.loopbridge.Task;
+import io.loopbridge.TaskMode;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -57,6 +58,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * Each side uses its library's idiom for bulk bytes: loopbridge reads into a direct
  * {@code ByteBuffer} ({@code readInto}) and writes it on; Netty passes its pooled direct
  * {@code ByteBuf} through. The clients' chunks start as a {@code byte[]} on both sides.
+ * {@value BenchBase#LOOPBRIDGE_PORTABLE} is loopbridge with both loops in {@code TaskMode.PORTABLE}.
  * {@value #LOOPBRIDGE_BYTES} is loopbridge with asyncio's idiom instead, {@code read(n)}
  * returning a {@code byte[]} and {@code write(byte[])}: the same code as the Python baseline.
  *
@@ -77,7 +79,7 @@ public class EchoBench extends BenchBase {
     private static final long TIMEOUT_SECONDS = 60;
     private static final String HOST = "127.0.0.1";
 
-    @Param({LOOPBRIDGE, LOOPBRIDGE_BYTES, NETTY})
+    @Param({LOOPBRIDGE, LOOPBRIDGE_BYTES, LOOPBRIDGE_PORTABLE, NETTY})
     public String impl;
 
     @Param({"1", "100"})
@@ -91,8 +93,9 @@ public class EchoBench extends BenchBase {
             throw new IllegalArgumentException("connections must divide " + ROUND_TRIPS + " and " + BULK_CHUNKS);
         }
         echo = switch (impl) {
-            case LOOPBRIDGE -> new LoopbridgeEcho(connections, false);
-            case LOOPBRIDGE_BYTES -> new LoopbridgeEcho(connections, true);
+            case LOOPBRIDGE -> new LoopbridgeEcho(connections, false, TaskMode.FAST);
+            case LOOPBRIDGE_BYTES -> new LoopbridgeEcho(connections, true, TaskMode.FAST);
+            case LOOPBRIDGE_PORTABLE -> new LoopbridgeEcho(connections, false, TaskMode.PORTABLE);
             case NETTY -> new NettyEcho(connections);
             default -> throw new IllegalArgumentException("unknown impl: " + impl);
         };
@@ -139,8 +142,8 @@ public class EchoBench extends BenchBase {
         final EventLoop loop;
         private final Thread thread;
 
-        LoopThread(String name) {
-            loop = EventLoop.builder().name(name).build();
+        LoopThread(String name, TaskMode mode) {
+            loop = EventLoop.builder().name(name).taskMode(mode).build();
             thread = Thread.ofPlatform().name(name).start(loop::runForever);
         }
 
@@ -166,8 +169,8 @@ public class EchoBench extends BenchBase {
     }
 
     static final class LoopbridgeEcho implements Echo {
-        private final LoopThread serverLoop = new LoopThread("echo-server");
-        private final LoopThread clientLoop = new LoopThread("echo-client");
+        private final LoopThread serverLoop;
+        private final LoopThread clientLoop;
         private final Server server;
         private final List<Streams.Connection> conns = new ArrayList<>();
         private final byte[] message = new byte[MESSAGE];
@@ -178,8 +181,10 @@ public class EchoBench extends BenchBase {
         /** The byte[] idiom (read(n), write(byte[])) rather than buffers (readInto, write(ByteBuffer)). */
         private final boolean arrays;
 
-        LoopbridgeEcho(int connections, boolean arrays) throws Exception {
+        LoopbridgeEcho(int connections, boolean arrays, TaskMode mode) throws Exception {
             this.arrays = arrays;
+            serverLoop = new LoopThread("echo-server", mode);
+            clientLoop = new LoopThread("echo-client", mode);
             for (int i = 0; i < connections; i++) {
                 readBuffers.push(ByteBuffer.allocateDirect(CHUNK));
             }

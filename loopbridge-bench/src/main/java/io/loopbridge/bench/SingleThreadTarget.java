@@ -1,6 +1,7 @@
 package io.loopbridge.bench;
 
 import io.loopbridge.EventLoop;
+import io.loopbridge.TaskMode;
 import io.netty.channel.DefaultEventLoop;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -31,8 +32,9 @@ abstract class SingleThreadTarget implements AutoCloseable {
     /** Starts the consumer thread and returns once it runs callbacks. */
     static SingleThreadTarget start(String impl) throws Exception {
         SingleThreadTarget target = switch (impl) {
-            case BenchBase.LOOPBRIDGE -> LoopbridgeTarget.start(true);
-            case BenchBase.NO_WATCHDOG -> LoopbridgeTarget.start(false);
+            case BenchBase.LOOPBRIDGE -> LoopbridgeTarget.start(EventLoop::create);
+            case BenchBase.NO_WATCHDOG -> LoopbridgeTarget.start(() -> EventLoop.builder().blockedLoopThreshold(null).build());
+            case BenchBase.LOOPBRIDGE_PORTABLE -> LoopbridgeTarget.start(() -> EventLoop.builder().taskMode(TaskMode.PORTABLE).build());
             case NETTY -> new NettyTarget();
             case TPE -> new TpeTarget();
             default -> throw new IllegalArgumentException("unknown impl: " + impl);
@@ -59,16 +61,15 @@ abstract class SingleThreadTarget implements AutoCloseable {
             this.finished = finished;
         }
 
-        /** {@code watchdog}: keep the blocked-loop watchdog (the default) or turn it off, to price it. */
-        static LoopbridgeTarget start(boolean watchdog) throws Exception {
+        /** {@code factory}: the default loop, one without the watchdog (to price it), or a PORTABLE one. */
+        static LoopbridgeTarget start(java.util.function.Supplier<EventLoop> factory) throws Exception {
             CompletableFuture<EventLoop> created = new CompletableFuture<>();
             CompletableFuture<Void> finished = new CompletableFuture<>();
             // The loop is created on the thread that runs it, so no assumption about
             // which thread a loop may be created on leaks into the figures.
             Thread thread = new Thread(() -> {
                 try {
-                    EventLoop loop = watchdog ? EventLoop.create()
-                            : EventLoop.builder().blockedLoopThreshold(null).build();
+                    EventLoop loop = factory.get();
                     created.complete(loop);
                     try {
                         loop.runForever();

@@ -15,7 +15,6 @@ public final class VirtualThreads {
     private static final MethodHandle BUILDER;
     private static final String UNAVAILABLE_REASON;
     private static final Executor DEFAULT_SCHEDULER;
-    private static final MethodHandle CURRENT_CARRIER;
     /** (Thread) -> Executor: a virtual thread's scheduler field, or null when not readable. */
     private static final MethodHandle SCHEDULER_OF;
 
@@ -31,8 +30,6 @@ public final class VirtualThreads {
         } catch (ReflectiveOperationException | RuntimeException e) {
             reason = e.toString();
         }
-        BUILDER = mh;
-        UNAVAILABLE_REASON = reason;
         Executor def = null;
         if (mh != null) {
             try {
@@ -43,40 +40,27 @@ public final class VirtualThreads {
                 def = null;
             }
         }
-        DEFAULT_SCHEDULER = def;
-        MethodHandle carrier = null;
-        if (mh != null) {
-            try {
-                var m = Thread.class.getDeclaredMethod("currentCarrierThread");
-                m.setAccessible(true);
-                carrier = MethodHandles.lookup().unreflect(m);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                carrier = null;
-            }
-        }
-        CURRENT_CARRIER = carrier;
         MethodHandle schedulerOf = null;
         if (mh != null) {
+            // FAST mode needs both: the builder, and a task thread's way back to its loop.
             try {
                 var f = Class.forName("java.lang.VirtualThread").getDeclaredField("scheduler");
                 f.setAccessible(true);
                 schedulerOf = MethodHandles.lookup().unreflectGetter(f)
                         .asType(MethodType.methodType(Executor.class, Thread.class));
             } catch (ReflectiveOperationException | RuntimeException e) {
-                schedulerOf = null;
+                reason = "java.lang.VirtualThread.scheduler is not readable: " + e;
             }
         }
         SCHEDULER_OF = schedulerOf;
-    }
-
-    /** Whether {@link #schedulerOf} can read a virtual thread's scheduler (with --add-opens, on the JDKs we know). */
-    public static boolean schedulerReadable() {
-        return SCHEDULER_OF != null;
+        BUILDER = schedulerOf != null ? mh : null;
+        DEFAULT_SCHEDULER = BUILDER != null ? def : null;
+        UNAVAILABLE_REASON = reason;
     }
 
     /**
      * The scheduler of {@code t}, a virtual thread (the loop's per-task executor for a FAST
-     * task's thread); null if {@code t} is not virtual or the field is not readable.
+     * task's thread); null if {@code t} is not virtual or FAST mode is unavailable.
      */
     public static Executor schedulerOf(Thread t) {
         if (SCHEDULER_OF == null || !t.isVirtual()) {
@@ -85,21 +69,6 @@ public final class VirtualThreads {
         try {
             return (Executor) SCHEDULER_OF.invokeExact(t);
         } catch (Throwable e) {
-            return null;
-        }
-    }
-
-    /**
-     * The platform thread carrying the current virtual thread (the thread itself when it is a
-     * platform thread), or null when that is not reachable (no --add-opens).
-     */
-    public static Thread currentCarrierThread() {
-        if (CURRENT_CARRIER == null) {
-            return null;
-        }
-        try {
-            return (Thread) CURRENT_CARRIER.invokeExact();
-        } catch (Throwable t) {
             return null;
         }
     }
