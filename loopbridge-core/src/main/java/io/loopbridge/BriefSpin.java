@@ -28,7 +28,15 @@ final class BriefSpin {
             return done.getAsBoolean();
         }
         long now = System.nanoTime();
-        long end = deadline == Long.MAX_VALUE || deadline - now > NANOS ? now + NANOS : deadline;
+        return poll(done, deadline == Long.MAX_VALUE || deadline - now > NANOS ? now + NANOS : deadline);
+    }
+
+    /**
+     * Polls {@code done} until {@code end} ({@link System#nanoTime()}), on any thread; returns
+     * its last value. The caller decides that spinning is worth it (a PORTABLE loop's thread
+     * waiting for a task that will hand the baton back within microseconds).
+     */
+    static boolean poll(BooleanSupplier done, long end) {
         do {
             if (done.getAsBoolean()) {
                 return true;

@@ -160,10 +160,7 @@ abstract sealed class TaskCarrier {
                 // does a step while other threads post work (their completions), as polling
                 // would take the core those threads need (measured: resume latency, runSync,
                 // cross-thread completions all slower with it).
-                long end = System.nanoTime() + SPIN_NANOS;
-                while (b.held && System.nanoTime() - end < 0) {
-                    Thread.onSpinWait();
-                }
+                BriefSpin.poll(() -> !b.held, System.nanoTime() + SPIN_NANOS);
             }
             while (b.held) {
                 LockSupport.park(t);
