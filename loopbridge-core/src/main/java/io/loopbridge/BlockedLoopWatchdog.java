@@ -1,9 +1,5 @@
 package io.loopbridge;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -25,88 +21,47 @@ final class BlockedLoopWatchdog {
     private static final Logger log = LoggerFactory.getLogger(BlockedLoopWatchdog.class);
     /** At most one warning per loop this often; the rest are counted. */
     private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final Set<Watch> WATCHED = ConcurrentHashMap.newKeySet();
-    private static Thread thread;
+    /** Scans (of at most 250 ms) with no watched turn running before the thread ends. */
+    private static final int IDLE_SCANS_BEFORE_END = 8;
+    /** Whether the watchdog thread runs (or is about to). */
+    private static volatile boolean running;
 
     private BlockedLoopWatchdog() {
     }
 
     /**
-     * One loop's steps as the watchdog sees them. The loop thread writes {@link #steps} and
-     * {@link #entry} with plain (opaque) stores; the watchdog thread reads them and keeps the
-     * rest for itself.
+     * A loop whose watchdog is on takes a turn: makes sure the watchdog thread runs. Reads a
+     * volatile after {@link RunningTurns#enter} published the turn, so a watchdog that is
+     * deciding to end sees the turn or this call sees it ended.
      */
-    static final class Watch {
-        private static final VarHandle STEPS;
-        private static final VarHandle ENTRY;
-
-        static {
-            try {
-                MethodHandles.Lookup l = MethodHandles.lookup();
-                STEPS = l.findVarHandle(Watch.class, "steps", long.class);
-                ENTRY = l.findVarHandle(Watch.class, "entry", LoopTasks.Entry.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        private final Loop loop;
-        final long thresholdNanos;
-        /** Odd while a step runs: incremented when each step starts and when it ends. */
-        @SuppressWarnings("unused") // through STEPS
-        private long steps;
-        @SuppressWarnings("unused") // through ENTRY
-        private LoopTasks.Entry entry;
-        // The watchdog thread's own bookkeeping.
-        private long seenSteps = -1;
-        private long seenSince;
-        private long reportedSteps = -1;
-        private long lastWarning;
-        private int suppressed;
-
-        Watch(Loop loop, long thresholdNanos) {
-            this.loop = loop;
-            this.thresholdNanos = thresholdNanos;
-        }
-
-        /** Loop thread: a callback (or a step of {@code task}, if not null) starts. */
-        void stepStarted(LoopTasks.Entry task) {
-            ENTRY.setOpaque(this, task);
-            STEPS.setOpaque(this, (long) STEPS.getOpaque(this) + 1);
-        }
-
-        /** Loop thread: it ended. */
-        void stepEnded() {
-            STEPS.setOpaque(this, (long) STEPS.getOpaque(this) + 1);
+    static void ensureRunning() {
+        if (!running) {
+            start();
         }
     }
 
-    /** Starts watching (the loop's turn begins). */
-    static synchronized void watch(Watch w) {
-        WATCHED.add(w);
-        if (thread == null) {
-            thread = Thread.ofPlatform().daemon().name("loopbridge-watchdog").start(BlockedLoopWatchdog::scan);
+    private static synchronized void start() {
+        if (!running) {
+            running = true;
+            Thread.ofPlatform().daemon().name("loopbridge-watchdog").start(BlockedLoopWatchdog::scan);
         }
-    }
-
-    static void unwatch(Watch w) {
-        WATCHED.remove(w);
     }
 
     private static void scan() {
+        int idleScans = 0;
         while (true) {
-            synchronized (BlockedLoopWatchdog.class) {
-                if (WATCHED.isEmpty()) {
-                    // Nothing to watch: end, and let the next watch() start a new thread.
-                    thread = null;
-                    return;
-                }
-            }
             long minThreshold = Long.MAX_VALUE;
             long now = System.nanoTime();
-            for (Watch w : WATCHED) {
-                minThreshold = Math.min(minThreshold, w.thresholdNanos);
-                check(w, now);
+            for (LoopWatch w : RunningTurns.running()) {
+                if (w.thresholdNanos > 0) {
+                    minThreshold = Math.min(minThreshold, w.thresholdNanos);
+                    check(w, now);
+                }
+            }
+            if (minThreshold != Long.MAX_VALUE) {
+                idleScans = 0;
+            } else if (++idleScans >= IDLE_SCANS_BEFORE_END && end()) {
+                return;
             }
             long period = Math.min(TimeUnit.MILLISECONDS.toNanos(250),
                     Math.max(TimeUnit.MILLISECONDS.toNanos(5), minThreshold / 4));
@@ -114,8 +69,20 @@ final class BlockedLoopWatchdog {
         }
     }
 
-    private static void check(Watch w, long now) {
-        long steps = (long) Watch.STEPS.getOpaque(w);
+    /** Ends the watchdog thread unless a watched turn began meanwhile; the next turn starts a new one. */
+    private static synchronized boolean end() {
+        running = false;
+        for (LoopWatch w : RunningTurns.running()) {
+            if (w.thresholdNanos > 0) {
+                running = true;
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void check(LoopWatch w, long now) {
+        long steps = w.steps();
         if (steps != w.seenSteps) {
             w.seenSteps = steps;
             w.seenSince = now;
@@ -125,13 +92,13 @@ final class BlockedLoopWatchdog {
         if ((steps & 1) == 0 || held < w.thresholdNanos || steps == w.reportedSteps) {
             return; // between steps, not long enough yet, or reported already
         }
-        LoopTasks.Entry task = (LoopTasks.Entry) Watch.ENTRY.getOpaque(w);
+        LoopTasks.Entry task = w.entry();
         Thread culprit = task != null && task.thread() != null ? task.thread() : w.loop.loopThread();
         if (culprit == null) {
             return;
         }
         StackTraceElement[] stack = culprit.getStackTrace();
-        if ((long) Watch.STEPS.getOpaque(w) != steps) {
+        if (w.steps() != steps) {
             return; // it moved on while we looked: not the same stall
         }
         w.reportedSteps = steps;

@@ -31,10 +31,10 @@ final class CallbackRunner {
     private final boolean fastTasks;
     /** The slow-callback log's threshold in debug mode; negative: no log. */
     private final long slowLogNanos;
-    /** The blocked-loop watchdog's view of the loop, or null when it is off. */
-    private final BlockedLoopWatchdog.Watch watch;
-    /** Whether {@link #watch} is registered with the watchdog (from the first turn until close). */
-    private boolean watched;
+    /** What the watchdog and the loop-lag sampler see of the loop while a thread holds its turn. */
+    private final LoopWatch watch;
+    /** Whether the blocked-loop watchdog looks at this loop (then each step is counted). */
+    private final boolean watched;
 
     /** The task whose step runs now. */
     volatile LoopTasks.Entry runningEntry;
@@ -47,31 +47,24 @@ final class CallbackRunner {
         this.loop = loop;
         this.fastTasks = mode == TaskMode.FAST;
         this.slowLogNanos = slowLogNanos;
-        this.watch = blockedThresholdNanos > 0 ? new BlockedLoopWatchdog.Watch(loop, blockedThresholdNanos) : null;
+        this.watch = new LoopWatch(loop, Math.max(0, blockedThresholdNanos));
+        this.watched = blockedThresholdNanos > 0;
     }
 
-    /** The thread calling this took the loop's turn. */
-    void turnEntered() {
+    /** The thread calling this took the loop's turn; returns the turn it held before, for {@link #turnLeft}. */
+    LoopWatch turnEntered() {
         callbackContext = null;
-        if (watch != null && !watched) {
-            // Watched from the first turn until close: between turns no step runs, which the
-            // watchdog sees, so a loop run turn after turn (runSync) does not register each time.
-            BlockedLoopWatchdog.watch(watch);
-            watched = true;
+        LoopWatch previous = RunningTurns.enter(watch);
+        if (watched) {
+            BlockedLoopWatchdog.ensureRunning();
         }
+        return previous;
     }
 
     /** The thread calling this leaves the loop's turn. */
-    void turnLeft() {
+    void turnLeft(LoopWatch previous) {
         callbackContext = null;
-    }
-
-    /** The loop is closed: the watchdog forgets it. */
-    void closed() {
-        if (watched) {
-            BlockedLoopWatchdog.unwatch(watch);
-            watched = false;
-        }
+        RunningTurns.leave(previous);
     }
 
     /** Whether the loop thread was interrupted since the last call; clears it. */
@@ -90,7 +83,7 @@ final class CallbackRunner {
         callbackContext = cb.context;
         runningEntry = entry;
         long t0 = slowLogNanos >= 0 ? System.nanoTime() : 0;
-        if (watch != null) {
+        if (watched) {
             watch.stepStarted(entry);
         }
         LoopEvents.SlowCallback slow = new LoopEvents.SlowCallback();
@@ -107,7 +100,7 @@ final class CallbackRunner {
             loop.callExceptionHandler(new ExceptionContext("Exception in callback " + cb.fn, e, cb));
         } finally {
             runningEntry = null;
-            if (watch != null) {
+            if (watched) {
                 watch.stepEnded(); // even if an Error escapes: the watchdog must not see a step that never ends
             }
         }

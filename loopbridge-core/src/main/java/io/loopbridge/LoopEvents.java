@@ -114,7 +114,8 @@ final class LoopEvents {
 
     /** Posts a marker to every running loop; the lag is how long it waited to run. */
     private static void sampleLag() {
-        for (Loop loop : Scope.runningLoops()) {
+        for (LoopWatch running : RunningTurns.running()) {
+            Loop loop = running.loop;
             long posted = System.nanoTime();
             loop.post(new Callback(() -> {
                 LoopLag e = new LoopLag();

@@ -4,28 +4,21 @@ import io.loopbridge.internal.VirtualThreads;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the calling thread is, for loopbridge: a loop's thread (while it runs a turn), the
  * task whose step that loop runs, or a plain thread. Answers "which loop?", "which task?" and
  * "which ContextVar values?" in one place.
  *
- * <p>A loop thread and a PORTABLE task's thread find their loop through a thread-local. A
- * FAST task's virtual thread never touches a thread-local (a first {@code get()} would give each
- * of a million parked tasks its own map): it finds the loop that carries it, which knows whose
- * step it runs. This class is thread-safe.
+ * <p>A thread holding a loop's turn finds the loop in its own slot ({@link RunningTurns}). A
+ * task's virtual thread never touches a thread-local (a first {@code get()} would give each of
+ * a million parked tasks its own map): a FAST task finds the loop that carries it, a PORTABLE
+ * task the running turn whose step it is; the loop knows whose step it runs. This class is
+ * thread-safe.
  */
 final class Scope {
-    private static final ThreadLocal<Loop> LOOP = new ThreadLocal<>();
     /** ContextVar values of plain threads (and of threads running work for a loop). */
     private static final ThreadLocal<Holder> PLAIN = new ThreadLocal<>();
-    /**
-     * FAST loops that ran a turn and are not closed (for sampling). A FAST task's thread
-     * finds its loop through its own scheduler, the task's executor, so a turn writes no
-     * shared map (see {@link #taskLoop}).
-     */
-    private static final java.util.Set<Loop> FAST_LOOPS = ConcurrentHashMap.newKeySet();
     /**
      * Loops whose PORTABLE turn runs now (copy on write: few, and read on every lookup). A
      * PORTABLE task's thread is found as the task whose step one of them runs, so it never
@@ -86,40 +79,13 @@ final class Scope {
 
     // ---------------------------------------------------------------- loop side (turns and task threads)
 
-    /** The current thread starts running turns of {@code loop}; returns what it ran before (for nesting). */
-    static Loop enterLoop(Loop loop, boolean fastCarrier) {
-        Loop prev = LOOP.get();
-        LOOP.set(loop);
-        if (fastCarrier) {
-            FAST_LOOPS.add(loop); // present after the first turn: a read, not a write
-        } else {
-            changePortableTurns(loop, true);
-        }
-        return prev;
+    /** The calling thread took a PORTABLE turn of {@code loop}: that loop's task threads find it from now on. */
+    static void portableTurnEntered(Loop loop) {
+        changePortableTurns(loop, true);
     }
 
-    static void leaveLoop(Loop loop, Loop prev, boolean fastCarrier) {
-        if (!fastCarrier) {
-            changePortableTurns(loop, false);
-        }
-        LOOP.set(prev); // not remove(): the next get() would re-create the entry
-    }
-
-    /** {@code loop} is closed. */
-    static void closed(Loop loop) {
-        FAST_LOOPS.remove(loop);
-    }
-
-    /** The loops whose turn runs now, in any mode (for sampling). */
-    static java.util.List<Loop> runningLoops() {
-        java.util.LinkedHashSet<Loop> all = new java.util.LinkedHashSet<>();
-        for (Loop loop : FAST_LOOPS) {
-            if (loop.loopThread() != null) {
-                all.add(loop);
-            }
-        }
-        all.addAll(java.util.Arrays.asList(portableTurns));
-        return new java.util.ArrayList<>(all);
+    static void portableTurnLeft(Loop loop) {
+        changePortableTurns(loop, false);
     }
 
     private static synchronized void changePortableTurns(Loop loop, boolean add) {
@@ -148,7 +114,7 @@ final class Scope {
                 }
             }
         }
-        return LOOP.get();
+        return RunningTurns.currentLoop();
     }
 
     /**

@@ -421,7 +421,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     }
 
     /** What entering a turn replaced, to restore when leaving it. */
-    private record Turn(Loop previous) {
+    private record Turn(LoopWatch previous) {
     }
 
     /**
@@ -437,15 +437,19 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                     + "build the loop with taskMode(TaskMode.PORTABLE) to run it on a virtual thread");
         }
         thread = me;
-        Loop prev = Scope.enterLoop(this, taskMode == TaskMode.FAST);
-        runner.turnEntered();
-        return new Turn(prev);
+        Turn turn = new Turn(runner.turnEntered());
+        if (taskMode == TaskMode.PORTABLE) {
+            Scope.portableTurnEntered(this);
+        }
+        return turn;
     }
 
     /** The one way out of a turn. */
     private void leaveTurn(Turn turn) {
-        runner.turnLeft();
-        Scope.leaveLoop(this, turn.previous(), taskMode == TaskMode.FAST);
+        if (taskMode == TaskMode.PORTABLE) {
+            Scope.portableTurnLeft(this);
+        }
+        runner.turnLeft(turn.previous());
         thread = null;
     }
 
@@ -598,8 +602,6 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         } finally {
             leaveTurn(turn);
             state = State.CLOSED;
-            runner.closed();
-            Scope.closed(this);
             OpenLoops.closed(this);
             try {
                 ioSelector.close();

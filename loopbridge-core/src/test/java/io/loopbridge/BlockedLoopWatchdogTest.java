@@ -76,6 +76,45 @@ class BlockedLoopWatchdogTest {
                 .anySatisfy(f -> assertThat(f.getSTEAsString()).contains("holdTheLoop"));
     }
 
+    @Test
+    void aLoopBuiltAndClosedPerCallIsWatchedFromItsFirstTurn() throws Exception {
+        Capture c = capture();
+        try (Runner runner = new Runner(EventLoop.builder().blockedLoopThreshold(Duration.ofMillis(20)))) {
+            runner.run(() -> {
+                holdTheLoop(c.reported);
+                return null;
+            });
+        } finally {
+            release(c);
+        }
+        assertThat(c.event.get().getThrowableProxy().getStackTraceElementProxyArray())
+                .anySatisfy(f -> assertThat(f.getSTEAsString()).contains("holdTheLoop"));
+    }
+
+    @Test
+    void aLoopIsWatchedInWhicheverThreadTakesItsTurn() throws Exception {
+        Capture c = capture();
+        try (EventLoop loop = EventLoop.builder().blockedLoopThreshold(Duration.ofMillis(20)).build()) {
+            loop.runUntilComplete(loop.createTask(() -> "a first turn, on this thread"));
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread other = Thread.ofPlatform().name("second-turn").start(() -> {
+                try {
+                    loop.runUntilComplete(loop.createTask("hog", () -> {
+                        holdTheLoop(c.reported);
+                        return null;
+                    }));
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            });
+            other.join();
+            assertThat(failure.get()).isNull();
+        } finally {
+            release(c);
+        }
+        assertThat(c.event.get().getFormattedMessage()).contains("hog");
+    }
+
     /** Spins (pinning the carrier, as file I/O or native code would) until the watchdog reports. */
     private static void holdTheLoop(CountDownLatch reported) {
         while (reported.getCount() > 0) {
