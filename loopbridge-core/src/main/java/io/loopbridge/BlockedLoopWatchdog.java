@@ -21,34 +21,31 @@ final class BlockedLoopWatchdog {
     private static final Logger log = LoggerFactory.getLogger(BlockedLoopWatchdog.class);
     /** At most one warning per loop this often; the rest are counted. */
     private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
-    /** Scans (of at most 250 ms) with no watched turn running before the thread ends. */
-    private static final int IDLE_SCANS_BEFORE_END = 8;
-    /** Whether the watchdog thread runs (or is about to). */
-    private static volatile boolean running;
+    /** Whether the watchdog thread was started. */
+    private static volatile boolean started;
 
     private BlockedLoopWatchdog() {
     }
 
     /**
-     * A loop whose watchdog is on takes a turn: makes sure the watchdog thread runs. Reads a
-     * volatile after {@link RunningTurns#enter} published the turn, so a watchdog that is
-     * deciding to end sees the turn or this call sees it ended.
+     * A loop whose watchdog is on takes a turn: makes sure the watchdog thread runs. Once
+     * started it runs for the life of the JVM (a daemon, sampling every 250 ms while no watched
+     * turn runs), so that taking a turn costs no handshake with a watchdog about to end.
      */
     static void ensureRunning() {
-        if (!running) {
+        if (!started) {
             start();
         }
     }
 
     private static synchronized void start() {
-        if (!running) {
-            running = true;
+        if (!started) {
             Thread.ofPlatform().daemon().name("loopbridge-watchdog").start(BlockedLoopWatchdog::scan);
+            started = true;
         }
     }
 
     private static void scan() {
-        int idleScans = 0;
         while (true) {
             long minThreshold = Long.MAX_VALUE;
             long now = System.nanoTime();
@@ -58,27 +55,10 @@ final class BlockedLoopWatchdog {
                     check(w, now);
                 }
             }
-            if (minThreshold != Long.MAX_VALUE) {
-                idleScans = 0;
-            } else if (++idleScans >= IDLE_SCANS_BEFORE_END && end()) {
-                return;
-            }
             long period = Math.min(TimeUnit.MILLISECONDS.toNanos(250),
                     Math.max(TimeUnit.MILLISECONDS.toNanos(5), minThreshold / 4));
             LockSupport.parkNanos(period);
         }
-    }
-
-    /** Ends the watchdog thread unless a watched turn began meanwhile; the next turn starts a new one. */
-    private static synchronized boolean end() {
-        running = false;
-        for (LoopWatch w : RunningTurns.running()) {
-            if (w.thresholdNanos > 0) {
-                running = true;
-                return false;
-            }
-        }
-        return true;
     }
 
     private static void check(LoopWatch w, long now) {

@@ -1,5 +1,8 @@
 package io.loopbridge;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -26,37 +29,68 @@ final class RunningTurns {
     private RunningTurns() {
     }
 
-    /** One thread's turn: written by that thread only, read by anyone. */
-    private static final class Slot {
-        final Thread thread = Thread.currentThread();
-        volatile LoopWatch turn;
+    /**
+     * One thread's turn: written by that thread only, read by anyone. It refers to its thread
+     * weakly: a thread that ended must be collectable at once (a loop cached for it closes
+     * then), whether or not anybody has read the slots since.
+     */
+    private static final class Slot extends WeakReference<Thread> {
+        private static final VarHandle TURN;
+
+        static {
+            try {
+                TURN = MethodHandles.lookup().findVarHandle(Slot.class, "turn", LoopWatch.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        /** Written with release stores by the slot's thread (a turn is taken often: no fence). */
+        @SuppressWarnings("unused") // through TURN
+        private LoopWatch turn;
+
+        Slot() {
+            super(Thread.currentThread());
+        }
+
+        LoopWatch turn() {
+            return (LoopWatch) TURN.getAcquire(this);
+        }
+
+        void turn(LoopWatch w) {
+            TURN.setRelease(this, w);
+        }
+
+        boolean ended() {
+            Thread t = get();
+            return t == null || !t.isAlive();
+        }
     }
 
     /**
      * The calling thread takes the turn of {@code watch}'s loop; returns the turn it held before
-     * (null unless turns nest), for {@link #leave}. Sequentially consistent with {@link #running},
-     * so a thread that reads a flag after this and a reader that sets it before {@code running()}
-     * cannot both miss each other.
+     * (null unless turns nest), for {@link #leave}. Readers on other threads see it shortly
+     * after, not at once: they sample.
      */
     static LoopWatch enter(LoopWatch watch) {
         Slot s = SLOT.get();
         if (s == null) {
             s = register();
         }
-        LoopWatch prev = s.turn;
-        s.turn = watch;
+        LoopWatch prev = s.turn();
+        s.turn(watch);
         return prev;
     }
 
     /** The calling thread leaves the turn it took with {@link #enter}, back to {@code previous}. */
     static void leave(LoopWatch previous) {
-        SLOT.get().turn = previous;
+        SLOT.get().turn(previous);
     }
 
     /** The loop whose turn the calling thread holds, or null. */
     static Loop currentLoop() {
         Slot s = SLOT.get();
-        LoopWatch w = s != null ? s.turn : null;
+        LoopWatch w = s != null ? s.turn() : null;
         return w != null ? w.loop : null;
     }
 
@@ -64,12 +98,12 @@ final class RunningTurns {
     static List<LoopWatch> running() {
         List<LoopWatch> out = new ArrayList<>();
         for (Slot s : SLOTS) {
-            LoopWatch w = s.turn;
+            LoopWatch w = s.turn();
             if (w != null) {
                 if (!out.contains(w)) {
                     out.add(w);
                 }
-            } else if (!s.thread.isAlive()) {
+            } else if (s.ended()) {
                 SLOTS.remove(s);
             }
         }
@@ -91,7 +125,7 @@ final class RunningTurns {
         if (SLOTS.size() < pruneAtSize) {
             return; // another thread just did it
         }
-        SLOTS.removeIf(s -> s.turn == null && !s.thread.isAlive());
+        SLOTS.removeIf(s -> s.turn() == null && s.ended());
         pruneAtSize = Math.max(MIN_PRUNE_SIZE, 2 * SLOTS.size());
     }
 }

@@ -2,6 +2,7 @@ package io.loopbridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,6 +99,34 @@ class RunningTurnsTest {
         }
         RunningTurns.running(); // a reader drops what it finds ended
         assertThat(slots().size()).isLessThan(threads / 2);
+    }
+
+    @Test
+    void aThreadThatTookATurnIsCollectableOnceItEnded() throws Exception {
+        WeakReference<Thread> ref;
+        try (EventLoop loop = EventLoop.builder().blockedLoopThreshold(null).build()) {
+            ref = takeATurnInAThreadThatEnds(loop);
+        }
+        for (int i = 0; i < 200 && ref.get() != null; i++) {
+            System.gc();
+            CountDownLatch tick = new CountDownLatch(1);
+            Thread.ofVirtual().start(tick::countDown);
+            tick.await();
+        }
+        assertThat(ref.get()).as("the ended thread was collected").isNull();
+    }
+
+    /** Returns only a weak reference, so that no frame of the test keeps the thread reachable. */
+    private static WeakReference<Thread> takeATurnInAThreadThatEnds(EventLoop loop) throws InterruptedException {
+        Thread t = Thread.ofPlatform().start(() -> {
+            try {
+                loop.runUntilComplete(loop.createTask(() -> null));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        t.join();
+        return new WeakReference<>(t);
     }
 
     private static Set<?> slots() throws ReflectiveOperationException {
