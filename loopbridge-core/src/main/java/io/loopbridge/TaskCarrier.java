@@ -1,6 +1,9 @@
 package io.loopbridge;
 
 import io.loopbridge.internal.VirtualThreads;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.locks.LockSupport;
@@ -95,6 +98,23 @@ abstract sealed class TaskCarrier {
      */
     static final class Portable extends TaskCarrier {
         static final Portable INSTANCE = new Portable();
+        /**
+         * {@link LockSupport#unpark}, called through a handle the JIT cannot inline (the field
+         * is not final). Inlined, the JDK's unpark path sized the compiled frame of
+         * {@link #park}, which stays frozen in every parked task: measured with 100,000 parked
+         * tasks, 935–1,075 bytes per task across runs with it inlined, 873 in every run without.
+         */
+        @SuppressWarnings("FieldMayBeFinal")
+        private static MethodHandle UNPARK;
+
+        static {
+            try {
+                UNPARK = MethodHandles.lookup().findStatic(LockSupport.class, "unpark",
+                        MethodType.methodType(void.class, Thread.class));
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
         /** Unnamed (a name per task costs memory); named after the task in debug mode. */
         private static final ThreadFactory THREADS = VirtualThreads.defaultSchedulerFactory();
         /** How long the loop's thread polls for the baton before it parks (bounded by BriefSpin's setting). */
@@ -200,7 +220,13 @@ abstract sealed class TaskCarrier {
         private static void handBack(Baton b) {
             Thread waiter = b.returnTo;
             b.held = false;
-            LockSupport.unpark(waiter);
+            try {
+                UNPARK.invokeExact(waiter);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new IllegalStateException("handing the baton back to " + waiter + " failed", e); // unpark declares none
+            }
         }
     }
 }
