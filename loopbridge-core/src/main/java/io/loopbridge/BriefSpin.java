@@ -47,12 +47,20 @@ final class BriefSpin {
             if (done.getAsBoolean()) {
                 return true;
             }
-            if (Thread.currentThread().isVirtual()) {
-                Thread.yield();
-            } else {
-                Thread.onSpinWait();
-            }
+            pause(Thread.currentThread().isVirtual());
         } while (System.nanoTime() - end < 0);
         return done.getAsBoolean();
+    }
+
+    /**
+     * One pause between polls: a virtual thread yields its carrier (what it waits for may be
+     * queued on that carrier), a platform thread spins.
+     */
+    static void pause(boolean virtual) {
+        if (virtual) {
+            Thread.yield();
+        } else {
+            Thread.onSpinWait();
+        }
     }
 }

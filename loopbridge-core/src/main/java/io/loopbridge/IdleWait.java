@@ -97,11 +97,7 @@ final class IdleWait {
                     return true;
                 }
             }
-            if (virtual) {
-                Thread.yield();
-            } else {
-                Thread.onSpinWait();
-            }
+            BriefSpin.pause(virtual);
         } while (System.nanoTime() - end < 0);
         return false;
     }
