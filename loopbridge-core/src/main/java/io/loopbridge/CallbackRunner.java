@@ -27,6 +27,18 @@ final class CallbackRunner {
         }
     }
 
+    /**
+     * A PORTABLE task step: it runs on the task's own thread, to which the loop hands its turn
+     * ({@link #handOver}); that thread hands the turn on when the step ends ({@link Loop#passTurn}).
+     */
+    interface Relay extends Runnable {
+        /** Whether the task has a step to run (false once its body has ended: a stale resume). */
+        boolean pending();
+
+        /** Gives the task's thread the turn: starts the thread for the first step, wakes it for the others. */
+        void handOver();
+    }
+
     private final Loop loop;
     private final boolean fastTasks;
     /** The slow-callback log's threshold in debug mode; negative: no log. */
@@ -42,6 +54,10 @@ final class CallbackRunner {
     Context callbackContext;
     /** An interrupt of the loop thread seen while running a FAST task step (mounting one clears it). */
     private boolean interruptSeen;
+    /** The relayed step running now ({@link #relayStarted}), its slow-callback event and start time. */
+    private LoopTasks.Entry relayEntry;
+    private LoopEvents.SlowCallback relayEvent;
+    private long relayStart;
 
     CallbackRunner(Loop loop, TaskMode mode, long slowLogNanos, long blockedThresholdNanos) {
         this.loop = loop;
@@ -72,6 +88,47 @@ final class CallbackRunner {
         boolean interrupted = Thread.interrupted() | interruptSeen;
         interruptSeen = false;
         return interrupted;
+    }
+
+    /** A relayed task step starts: the loop handed the turn to {@code entry}'s thread. */
+    void relayStarted(LoopTasks.Entry entry) {
+        callbackContext = null;
+        runningEntry = entry;
+        relayEntry = entry;
+        relayStart = slowLogNanos >= 0 ? System.nanoTime() : 0;
+        if (watched) {
+            watch.stepStarted(entry);
+        }
+        LoopEvents.SlowCallback slow = new LoopEvents.SlowCallback();
+        slow.begin();
+        relayEvent = slow;
+    }
+
+    /** The relayed step that runs now ends (its task suspended or finished); nothing if none runs. */
+    void relayEnded() {
+        LoopTasks.Entry entry = relayEntry;
+        if (entry == null) {
+            return;
+        }
+        relayEntry = null;
+        runningEntry = null;
+        if (watched) {
+            watch.stepEnded();
+        }
+        LoopEvents.SlowCallback slow = relayEvent;
+        relayEvent = null;
+        slow.end();
+        if (slow.shouldCommit()) {
+            slow.loop = loop.name();
+            slow.task = entry.name();
+            slow.commit();
+        }
+        if (slowLogNanos >= 0) {
+            long dt = System.nanoTime() - relayStart;
+            if (dt > slowLogNanos) {
+                log.warn("Executing step of {} took {} ms on event loop '{}'", entry.name(), dt / 1_000_000, loop.name());
+            }
+        }
     }
 
     void run(Callback cb) {

@@ -66,10 +66,13 @@ sealed interface Loop permits SelectorEventLoop {
     void scheduleStep(LoopTasks.Entry task, Runnable step);
 
     /**
-     * Whether callbacks other than the running one are ready to run on this loop's thread
-     * (posts from other threads not counted). Loop turn.
+     * PORTABLE, on the thread of the task whose step just ended (it suspended, or its body
+     * ended: then {@code self} is null): this thread takes the loop's turn and runs the rest
+     * of the iteration's callbacks, until one is another task's step, to whose thread it hands
+     * the turn; at the end of the iteration it hands the turn back to the thread running the
+     * loop. Returns true if the next step is {@code self}'s own: the task goes on at once.
      */
-    boolean hasReadyCallbacks();
+    boolean passTurn(LoopTasks.Entry self);
 
     /** The task whose step runs now, or null. */
     LoopTasks.Entry runningEntry();

@@ -13,8 +13,8 @@ import java.util.concurrent.Callable;
  * <p>A thread holding a loop's turn finds the loop in its own slot ({@link RunningTurns}). A
  * task's virtual thread never touches a thread-local (a first {@code get()} would give each of
  * a million parked tasks its own map): a FAST task finds the loop that carries it, a PORTABLE
- * task the running turn whose step it is; the loop knows whose step it runs. This class is
- * thread-safe.
+ * task the running turn whose step it is, or that it runs the callbacks of (the turn travels
+ * with the baton); the loop knows whose step it runs. This class is thread-safe.
  */
 final class Scope {
     /** ContextVar values of plain threads (and of threads running work for a loop). */
@@ -109,8 +109,8 @@ final class Scope {
             }
             for (Loop loop : portableTurns) {
                 LoopTasks.Entry e = loop.runningEntry();
-                if (e != null && e.thread() == t) {
-                    return loop;
+                if (e != null && e.thread() == t || loop.loopThread() == t) {
+                    return loop; // the task whose step runs, or a task's thread running the loop's callbacks
                 }
             }
         }

@@ -16,6 +16,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,8 +73,21 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     private final CallbackRunner runner;
 
     private volatile State state = State.IDLE;
-    /** The thread holding the turn, or null. */
+    /**
+     * The thread running the loop's code now, or null: the turn's own thread, or (PORTABLE) the
+     * thread of the task it relayed the turn to ({@link #passTurn}).
+     */
     private volatile Thread thread;
+    /** The thread that entered the turn (in {@link #runWhile} or closing), or null. */
+    private Thread home;
+    /** PORTABLE: set by the thread that ends a relayed iteration, to give the turn back to {@link #home}. */
+    private volatile boolean homeHeld;
+    /** What escaped a relayed iteration on a task's thread (only a VirtualMachineError can), for {@link #home} to throw. */
+    private Throwable relayFailure;
+    /** Callbacks of the running iteration still to take from {@link #ready}. */
+    private int iterationReady;
+    /** Cross-thread posts the running iteration may still take from {@link #incoming}. */
+    private int iterationIncoming;
     private boolean stopping;
     private volatile LoopExceptionHandler exceptionHandler;
     private final LoopLocal.Slots locals = new LoopLocal.Slots();
@@ -243,11 +257,6 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     @Override
     public void scheduleStep(LoopTasks.Entry task, Runnable step) {
         post(new CallbackRunner.TaskStep(step, task));
-    }
-
-    @Override
-    public boolean hasReadyCallbacks() {
-        return !ready.isEmpty();
     }
 
     @Override
@@ -437,6 +446,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                     + "build the loop with taskMode(TaskMode.PORTABLE) to run it on a virtual thread");
         }
         thread = me;
+        home = me;
         Turn turn = new Turn(runner.turnEntered());
         if (taskMode == TaskMode.PORTABLE) {
             Scope.portableTurnEntered(this);
@@ -450,6 +460,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             Scope.portableTurnLeft(this);
         }
         runner.turnLeft(turn.previous());
+        home = null;
         thread = null;
     }
 
@@ -490,15 +501,116 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         if (timers.size() > 0) {
             timers.moveDue(clock.nanoTime(), ready);
         }
-        for (int n = ready.size(); n > 0; n--) {
-            runner.run(ready.poll());
-        }
         // Cross-thread posts run straight from their queue (no copy into the ready deque),
         // a bounded batch per iteration so timers and I/O keep their turns under a flood.
+        runIteration(ready.size(), INCOMING_BATCH);
+    }
+
+    /**
+     * Runs this iteration's callbacks: the first {@code fromReady} of {@link #ready}, then up
+     * to {@code fromIncoming} cross-thread posts. In PORTABLE mode a task step relays the turn
+     * to the task's thread, which runs the rest of the iteration ({@link #passTurn}); this
+     * thread then waits until the iteration is over.
+     */
+    private void runIteration(int fromReady, int fromIncoming) {
+        iterationReady = fromReady;
+        iterationIncoming = fromIncoming;
         Callback cb;
-        for (int n = INCOMING_BATCH; n > 0 && (cb = incoming.poll()) != null; n--) {
-            runner.run(cb);
+        while ((cb = nextInIteration()) != null) {
+            if (runOrRelay(cb)) {
+                awaitHome();
+                return;
+            }
         }
+    }
+
+    /** The next callback of the running iteration, or null when it is over. */
+    private Callback nextInIteration() {
+        if (iterationReady > 0) {
+            iterationReady--;
+            return ready.poll();
+        }
+        if (iterationIncoming > 0) {
+            Callback cb = incoming.poll();
+            if (cb != null) {
+                iterationIncoming--;
+                return cb;
+            }
+            iterationIncoming = 0;
+        }
+        return null;
+    }
+
+    /**
+     * Runs {@code cb} on this thread, or, for a PORTABLE task step, hands the turn to the task's
+     * thread; true if it did (this thread no longer holds the turn).
+     */
+    private boolean runOrRelay(Callback cb) {
+        if (cb instanceof CallbackRunner.TaskStep ts && ts.fn instanceof CallbackRunner.Relay relay) {
+            cb.taken = true;
+            if (cb.isCancelled() || !relay.pending()) {
+                return false; // a step of a task whose body has ended: nothing to run
+            }
+            thread = ts.entry.thread();
+            runner.relayStarted(ts.entry);
+            relay.handOver();
+            return true;
+        }
+        runner.run(cb);
+        return false;
+    }
+
+    /** The turn's own thread, after relaying the turn: waits until the iteration is over. */
+    private void awaitHome() {
+        boolean interrupted = false;
+        while (!homeHeld) {
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                interrupted = true; // seen by the loop after the iteration, as if it came then
+            }
+        }
+        homeHeld = false;
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable f = relayFailure;
+        if (f != null) {
+            relayFailure = null;
+            if (f instanceof Error err) {
+                throw err;
+            }
+            throw f instanceof RuntimeException re ? re : new IllegalStateException("a relayed iteration failed", f);
+        }
+    }
+
+    @Override
+    public boolean passTurn(LoopTasks.Entry self) {
+        runner.relayEnded();
+        thread = Thread.currentThread();
+        try {
+            Callback cb;
+            while ((cb = nextInIteration()) != null) {
+                if (self != null && cb instanceof CallbackRunner.TaskStep ts && ts.entry == self
+                        && ts.fn instanceof CallbackRunner.Relay) {
+                    cb.taken = true;
+                    if (!cb.isCancelled()) {
+                        runner.relayStarted(self); // its own next step: it goes on without a switch
+                        return true;
+                    }
+                    continue;
+                }
+                if (runOrRelay(cb)) {
+                    return false;
+                }
+            }
+        } catch (Throwable e) {
+            relayFailure = e; // runner.run lets only VirtualMachineErrors out: the turn's thread rethrows it
+        }
+        Thread h = home;
+        thread = h;
+        homeHeld = true;
+        LockSupport.unpark(h);
+        return false;
     }
 
     /**
@@ -596,9 +708,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             while ((cb = incoming.poll()) != null) {
                 ready.add(cb);
             }
-            for (int n = ready.size(); n > 0; n--) {
-                runner.run(ready.poll());
-            }
+            runIteration(ready.size(), 0);
         } finally {
             leaveTurn(turn);
             state = State.CLOSED;

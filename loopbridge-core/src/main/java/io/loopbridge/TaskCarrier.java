@@ -92,43 +92,44 @@ abstract sealed class TaskCarrier {
     }
 
     /**
-     * PORTABLE: the task is an ordinary virtual thread. A step is a loop callback that hands
-     * the baton to the task's thread and blocks the loop thread until the task hands it back
-     * (at its next suspension point or at its end), so still exactly one task runs at a time.
+     * PORTABLE: the task is an ordinary virtual thread, and the loop's turn travels with the
+     * baton. The loop hands its turn to the thread of the task whose step comes up; when that
+     * step ends (the task suspends or finishes), the same thread runs the rest of the loop's
+     * iteration and hands the turn straight to the next task's thread, or back to the loop's
+     * own thread at the iteration's end ({@link Loop#passTurn}). So one task step costs one
+     * switch between virtual threads, not a round trip through the loop's thread, and still
+     * exactly one thread runs the loop's code at a time.
      */
     static final class Portable extends TaskCarrier {
         static final Portable INSTANCE = new Portable();
         /**
-         * {@link LockSupport#unpark}, called through a handle the JIT cannot inline (the field
-         * is not final). Inlined, the JDK's unpark path sized the compiled frame of
-         * {@link #park}, which stays frozen in every parked task: measured with 100,000 parked
-         * tasks, 935–1,075 bytes per task across runs with it inlined, 873 in every run without.
+         * {@link Loop#passTurn}, called through a handle the JIT cannot inline (the field is not
+         * final): inlined, the loop's code would size the compiled frame of {@link #park},
+         * which stays frozen in every parked task (a million parked tasks must fit in a 1 GiB
+         * heap; the same was measured for an inlined {@code LockSupport.unpark}).
          */
         @SuppressWarnings("FieldMayBeFinal")
-        private static MethodHandle UNPARK;
+        private static MethodHandle PASS_TURN;
 
         static {
             try {
-                UNPARK = MethodHandles.lookup().findStatic(LockSupport.class, "unpark",
-                        MethodType.methodType(void.class, Thread.class));
+                PASS_TURN = MethodHandles.lookup().findVirtual(Loop.class, "passTurn",
+                        MethodType.methodType(boolean.class, LoopTasks.Entry.class));
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
         /** Unnamed (a name per task costs memory); named after the task in debug mode. */
         private static final ThreadFactory THREADS = VirtualThreads.defaultSchedulerFactory();
-        /** How long the loop's thread polls for the baton before it parks (bounded by BriefSpin's setting). */
-        private static final long SPIN_NANOS = Math.min(BriefSpin.NANOS, 20_000);
 
         /**
-         * One task's baton: who holds it, and whom to hand it back to. It is also the body of
-         * the task's thread and the loop callback of the task's steps (no object per parked
-         * task or per resume beyond it: a million parked tasks must fit in a 1 GiB heap).
+         * One task's baton: whether its thread holds the loop's turn. It is also the body of the
+         * task's thread and the loop callback of the task's steps (no object per parked task or
+         * per resume beyond it: a million parked tasks must fit in a 1 GiB heap).
          */
-        static final class Baton implements Runnable {
+        static final class Baton implements CallbackRunner.Relay {
             private final Task<?> task;
             volatile boolean held;
-            volatile Thread returnTo;
             boolean started;
             volatile boolean bodyDone;
 
@@ -136,14 +137,35 @@ abstract sealed class TaskCarrier {
                 this.task = task;
             }
 
-            /** On the task's own thread: its body; on the loop turn: one step of the task. */
+            /** The task's thread's body. */
             @Override
             public void run() {
-                if (Thread.currentThread() == task.thread) {
-                    task.runBody();
-                } else {
-                    INSTANCE.step(task);
+                if (Thread.currentThread() != task.thread) {
+                    throw new IllegalStateException("a PORTABLE task step runs only on its own thread, by the loop's relay");
                 }
+                task.runBody();
+            }
+
+            @Override
+            public boolean pending() {
+                return !bodyDone;
+            }
+
+            /** Whoever holds the loop's turn: gives it to this task's thread. */
+            @Override
+            public void handOver() {
+                held = true;
+                if (!started) {
+                    started = true;
+                    task.thread.start();
+                } else {
+                    LockSupport.unpark(task.thread);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "step of " + task.name();
             }
         }
 
@@ -158,39 +180,14 @@ abstract sealed class TaskCarrier {
             resume(t);
         }
 
-        /** Loop turn: run the task until it gives the baton back. */
-        private void step(Task<?> t) {
-            Baton b = t.baton;
-            if (b.bodyDone) {
-                return;
-            }
-            b.returnTo = Thread.currentThread();
-            b.held = true;
-            if (!b.started) {
-                b.started = true;
-                t.thread.start();
-            } else {
-                LockSupport.unpark(t.thread);
-            }
-            if (b.held && SPIN_NANOS > 0 && t.loop.hasReadyCallbacks()) {
-                // In a busy turn (more steps queued behind this one) most steps hand the baton
-                // back within microseconds, while the JDK's other carrier is awake: polling
-                // saves parking and resubmitting the loop's thread. A lone step parks at once,
-                // so that its task runs on this very carrier instead of one woken for it; so
-                // does a step while other threads post work (their completions), as polling
-                // would take the core those threads need (measured: resume latency, runSync,
-                // cross-thread completions all slower with it).
-                BriefSpin.poll(() -> !b.held, System.nanoTime() + SPIN_NANOS);
-            }
-            while (b.held) {
-                LockSupport.park(t);
-            }
-        }
-
         @Override
         void park(Task<?> t) {
             Baton b = t.baton;
-            handBack(b);
+            b.held = false;
+            if (passTurn(t.loop, t)) {
+                b.held = true;
+                return;
+            }
             while (!b.held) {
                 LockSupport.park(t);
             }
@@ -211,21 +208,17 @@ abstract sealed class TaskCarrier {
         void finished(Task<?> t) {
             Baton b = t.baton;
             b.bodyDone = true;
-            Thread waiter = b.returnTo;
-            b.returnTo = null; // a finished task must not keep the loop thread reachable
             b.held = false;
-            LockSupport.unpark(waiter);
+            passTurn(t.loop, null);
         }
 
-        private static void handBack(Baton b) {
-            Thread waiter = b.returnTo;
-            b.held = false;
+        private static boolean passTurn(Loop loop, Task<?> self) {
             try {
-                UNPARK.invokeExact(waiter);
+                return (boolean) PASS_TURN.invokeExact(loop, (LoopTasks.Entry) self);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException("handing the baton back to " + waiter + " failed", e); // unpark declares none
+                throw new IllegalStateException("passing the turn of event loop '" + loop.name() + "' on failed", e);
             }
         }
     }
