@@ -67,10 +67,11 @@ sealed interface Loop permits SelectorEventLoop {
 
     /**
      * PORTABLE, on the thread of the task whose step just ended (it suspended, or its body
-     * ended: then {@code self} is null): this thread takes the loop's turn and runs the rest
-     * of the iteration's callbacks, until one is another task's step, to whose thread it hands
-     * the turn; at the end of the iteration it hands the turn back to the thread running the
-     * loop. Returns true if the next step is {@code self}'s own: the task goes on at once.
+     * ended: then {@code self} is null): this thread takes the loop's turn and runs the loop's
+     * callbacks, and its next iterations, until a callback is another task's step, to whose
+     * thread it hands the turn; when the turn ends (the loop stops, its run condition no
+     * longer holds, or the thread running the loop was interrupted) it hands the turn back to
+     * that thread. Returns true if the next step is {@code self}'s own: the task goes on at once.
      */
     boolean passTurn(LoopTasks.Entry self);
 

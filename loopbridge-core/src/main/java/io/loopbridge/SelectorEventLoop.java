@@ -82,6 +82,11 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     private Thread home;
     /** PORTABLE: set by the thread that ends a relayed iteration, to give the turn back to {@link #home}. */
     private volatile boolean homeHeld;
+    /** PORTABLE: the turn's own thread was interrupted while it relayed the turn, and wants it back. */
+    private volatile boolean homeWanted;
+    /** While {@link #runWhile} runs: its condition and sleep bound, for the task threads that run its iterations. */
+    private BooleanSupplier turnMore;
+    private long turnBound;
     /** What escaped a relayed iteration on a task's thread (only a VirtualMachineError can), for {@link #home} to throw. */
     private Throwable relayFailure;
     /** Callbacks of the running iteration still to take from {@link #ready}. */
@@ -403,6 +408,8 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             boolean interrupted = false;
             try {
                 long bound = maxSleepNanos == Long.MAX_VALUE ? -1 : Math.min(maxSleepNanos, CLOSE_POLL_NANOS);
+                turnMore = more;
+                turnBound = bound;
                 while (!stopping && more.getAsBoolean()) {
                     runOnce(bound);
                     if (runner.takeInterrupt()) {
@@ -415,6 +422,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                     }
                 }
             } finally {
+                turnMore = null;
                 stopping = false;
                 leaveTurn(turn);
                 if (state == State.RUNNING) {
@@ -494,6 +502,12 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
      * @param maxSleepNanos the longest this iteration may sleep in real time; negative: no bound
      */
     private void runOnce(long maxSleepNanos) {
+        beginIteration(maxSleepNanos);
+        runIteration();
+    }
+
+    /** Polls and collects: the start of an iteration, up to the callbacks it will run. */
+    private void beginIteration(long maxSleepNanos) {
         long timeout = !ready.isEmpty() || stopping ? 0 : timers.timeout(clock.nanoTime());
         if (timeout != 0 || ioSelector.selectorOrNull() != null) {
             poll(timeout, maxSleepNanos);
@@ -503,18 +517,17 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         }
         // Cross-thread posts run straight from their queue (no copy into the ready deque),
         // a bounded batch per iteration so timers and I/O keep their turns under a flood.
-        runIteration(ready.size(), INCOMING_BATCH);
+        iterationReady = ready.size();
+        iterationIncoming = INCOMING_BATCH;
     }
 
     /**
-     * Runs this iteration's callbacks: the first {@code fromReady} of {@link #ready}, then up
-     * to {@code fromIncoming} cross-thread posts. In PORTABLE mode a task step relays the turn
-     * to the task's thread, which runs the rest of the iteration ({@link #passTurn}); this
-     * thread then waits until the iteration is over.
+     * Runs the iteration's callbacks ({@link #nextInIteration}). In PORTABLE mode a task step
+     * relays the turn to the task's thread, which runs the rest of the iteration, and the
+     * iterations after it while the turn lasts ({@link #passTurn}); this thread then waits
+     * until the turn comes back to it.
      */
-    private void runIteration(int fromReady, int fromIncoming) {
-        iterationReady = fromReady;
-        iterationIncoming = fromIncoming;
+    private void runIteration() {
         Callback cb;
         while ((cb = nextInIteration()) != null) {
             if (runOrRelay(cb)) {
@@ -560,16 +573,23 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         return false;
     }
 
-    /** The turn's own thread, after relaying the turn: waits until the iteration is over. */
+    /**
+     * The turn's own thread, after relaying the turn: waits until it comes back, at the end of
+     * an iteration after which the turn must end (stopped, or its condition no longer holds)
+     * or after which this thread must see to an interrupt.
+     */
     private void awaitHome() {
         boolean interrupted = false;
         while (!homeHeld) {
             LockSupport.park(this);
             if (Thread.interrupted()) {
                 interrupted = true; // seen by the loop after the iteration, as if it came then
+                homeWanted = true;
+                wakeup.wake(); // a task's thread may be waiting for work on the loop's behalf
             }
         }
         homeHeld = false;
+        homeWanted = false;
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
@@ -588,20 +608,28 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         runner.relayEnded();
         thread = Thread.currentThread();
         try {
-            Callback cb;
-            while ((cb = nextInIteration()) != null) {
-                if (self != null && cb instanceof CallbackRunner.TaskStep ts && ts.entry == self
-                        && ts.fn instanceof CallbackRunner.Relay) {
-                    cb.taken = true;
-                    if (!cb.isCancelled()) {
-                        runner.relayStarted(self); // its own next step: it goes on without a switch
-                        return true;
+            while (true) {
+                Callback cb;
+                while ((cb = nextInIteration()) != null) {
+                    if (self != null && cb instanceof CallbackRunner.TaskStep ts && ts.entry == self
+                            && ts.fn instanceof CallbackRunner.Relay) {
+                        cb.taken = true;
+                        if (!cb.isCancelled()) {
+                            runner.relayStarted(self); // its own next step: it goes on without a switch
+                            return true;
+                        }
+                        continue;
                     }
-                    continue;
+                    if (runOrRelay(cb)) {
+                        return false;
+                    }
                 }
-                if (runOrRelay(cb)) {
-                    return false;
+                // The iteration is over: go on with the next one here, unless the turn ends.
+                BooleanSupplier more = turnMore;
+                if (more == null || stopping || homeWanted || !more.getAsBoolean()) {
+                    break;
                 }
+                beginIteration(turnBound);
             }
         } catch (Throwable e) {
             relayFailure = e; // runner.run lets only VirtualMachineErrors out: the turn's thread rethrows it
@@ -708,7 +736,9 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             while ((cb = incoming.poll()) != null) {
                 ready.add(cb);
             }
-            runIteration(ready.size(), 0);
+            iterationReady = ready.size();
+            iterationIncoming = 0;
+            runIteration();
         } finally {
             leaveTurn(turn);
             state = State.CLOSED;

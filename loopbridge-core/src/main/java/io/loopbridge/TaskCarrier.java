@@ -94,11 +94,11 @@ abstract sealed class TaskCarrier {
     /**
      * PORTABLE: the task is an ordinary virtual thread, and the loop's turn travels with the
      * baton. The loop hands its turn to the thread of the task whose step comes up; when that
-     * step ends (the task suspends or finishes), the same thread runs the rest of the loop's
-     * iteration and hands the turn straight to the next task's thread, or back to the loop's
-     * own thread at the iteration's end ({@link Loop#passTurn}). So one task step costs one
-     * switch between virtual threads, not a round trip through the loop's thread, and still
-     * exactly one thread runs the loop's code at a time.
+     * step ends (the task suspends or finishes), the same thread runs the loop on (its
+     * callbacks, waits and iterations) and hands the turn straight to the next task's thread,
+     * or back to the loop's own thread when the turn ends ({@link Loop#passTurn}). So one task
+     * step costs one switch between virtual threads, not a round trip through the loop's
+     * thread, and still exactly one thread runs the loop's code at a time.
      */
     static final class Portable extends TaskCarrier {
         static final Portable INSTANCE = new Portable();
