@@ -532,15 +532,28 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
         if (isDone() || t == null || !t.isAlive()) {
             return out;
         }
-        for (StackTraceElement e : t.getStackTrace()) {
-            if (out.size() >= limit) {
-                break;
-            }
-            if (!isJdkOrLibraryFrame(e)) {
-                out.add(e);
+        StackTraceElement[] frames = t.getStackTrace();
+        for (int i = suspensionFrame(frames) + 1; i < frames.length && out.size() < limit; i++) {
+            if (!isJdkOrLibraryFrame(frames[i])) {
+                out.add(frames[i]);
             }
         }
         return out;
+    }
+
+    /**
+     * The index of the frame where a PORTABLE task suspended, or -1: while it is suspended
+     * its thread may be running the loop for it (the loop's turn travels with the baton), and
+     * the frames above that one are the loop's callbacks, not the task's.
+     */
+    private static int suspensionFrame(StackTraceElement[] frames) {
+        String carrier = TaskCarrier.Portable.class.getName();
+        for (int i = 0; i < frames.length; i++) {
+            if (frames[i].getClassName().equals(carrier) && frames[i].getMethodName().equals("park")) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**

@@ -147,4 +147,39 @@ class TurnRelayTest {
             assertThat(waiter.isDone()).isFalse();
         }
     }
+
+    private static void suspendHere(AsyncEvent go) throws Exception {
+        go.await();
+    }
+
+    /**
+     * A suspended task's stack is where it suspended, even while its thread runs the loop's
+     * callbacks for it (here: the very callback that asks).
+     */
+    @Test
+    void aSuspendedTasksStackIsWhereItSuspendedWhileItsThreadRunsTheLoop() throws Exception {
+        try (EventLoop loop = portableLoop("relay-stack")) {
+            AtomicReference<List<StackTraceElement>> seen = new AtomicReference<>();
+            AtomicReference<Thread> askedOn = new AtomicReference<>();
+            loop.runUntilComplete(() -> {
+                AsyncEvent go = new AsyncEvent();
+                AtomicReference<Task<?>> self = new AtomicReference<>();
+                Task<?> t = loop.createTask(() -> {
+                    Task<?> me = self.get();
+                    loop.callSoon(() -> {
+                        askedOn.set(Thread.currentThread());
+                        seen.set(me.stack());
+                        go.set();
+                    });
+                    suspendHere(go);
+                    return null;
+                });
+                self.set(t);
+                Async.await(t);
+                return null;
+            });
+            assertThat(seen.get()).isNotEmpty();
+            assertThat(seen.get().get(0).getMethodName()).isEqualTo("suspendHere");
+        }
+    }
 }
