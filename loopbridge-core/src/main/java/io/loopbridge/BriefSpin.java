@@ -31,30 +31,21 @@ final class BriefSpin {
         return poll(done, deadline == Long.MAX_VALUE || deadline - now > NANOS ? now + NANOS : deadline);
     }
 
-    /**
-     * Polls {@code done} until {@code end} ({@link System#nanoTime()}), on any thread; returns
-     * its last value. The caller decides that spinning is worth it (a PORTABLE loop's thread
-     * waiting for a task that will hand the baton back within microseconds).
-     *
-     * <p>A virtual thread yields its carrier between polls instead of spinning on it: what it
-     * waits for may be queued on that very carrier (a task it just unparked), and spinning
-     * would hold it off until {@code end}. Measured with one carrier: 48 k PORTABLE spawns/s
-     * spinning, 1.8 M yielding; with two, whether the other carrier was awake to take the task
-     * decided between about 1.4 M and 0.44 M.
-     */
-    static boolean poll(BooleanSupplier done, long end) {
+    /** Polls {@code done} until {@code end} ({@link System#nanoTime()}); returns its last value. */
+    private static boolean poll(BooleanSupplier done, long end) {
         do {
             if (done.getAsBoolean()) {
                 return true;
             }
-            pause(Thread.currentThread().isVirtual());
+            Thread.onSpinWait();
         } while (System.nanoTime() - end < 0);
         return done.getAsBoolean();
     }
 
     /**
-     * One pause between polls: a virtual thread yields its carrier (what it waits for may be
-     * queued on that carrier), a platform thread spins.
+     * One pause between polls of an idle loop: a virtual thread yields its carrier (what it
+     * waits for may be queued on that carrier: measured with one carrier, spinning instead held
+     * PORTABLE spawning to 48 k tasks/s), a platform thread spins.
      */
     static void pause(boolean virtual) {
         if (virtual) {

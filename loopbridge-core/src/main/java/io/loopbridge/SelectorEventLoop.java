@@ -82,6 +82,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     private Thread home;
     /** PORTABLE: set by the thread that ends a relayed iteration, to give the turn back to {@link #home}. */
     private volatile boolean homeHeld;
+    private static final Runnable NOTHING = () -> { };
     /** PORTABLE: the turn's own thread was interrupted while it relayed the turn, and wants it back. */
     private volatile boolean homeWanted;
     /** While {@link #runWhile} runs: its condition and sleep bound, for the task threads that run its iterations. */
@@ -403,38 +404,32 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                     + " event loop '" + other.name() + "'; await instead, or use Bridge.runSync");
         }
         state = State.RUNNING;
-        return onTurnThread(() -> {
-            Turn turn = enterTurn();
-            boolean interrupted = false;
-            try {
-                long bound = maxSleepNanos == Long.MAX_VALUE ? -1 : Math.min(maxSleepNanos, CLOSE_POLL_NANOS);
-                turnMore = more;
-                turnBound = bound;
-                while (!stopping && more.getAsBoolean()) {
-                    runOnce(bound);
-                    if (runner.takeInterrupt()) {
-                        interrupted = true;
-                        if (onInterrupt != null) {
-                            onInterrupt.run();
-                        } else {
-                            stopping = true;
-                        }
+        Turn turn = enterTurn();
+        boolean interrupted = false;
+        try {
+            long bound = maxSleepNanos == Long.MAX_VALUE ? -1 : Math.min(maxSleepNanos, CLOSE_POLL_NANOS);
+            turnMore = more;
+            turnBound = bound;
+            while (!stopping && more.getAsBoolean()) {
+                runOnce(bound);
+                if (runner.takeInterrupt()) {
+                    interrupted = true;
+                    if (onInterrupt != null) {
+                        onInterrupt.run();
+                    } else {
+                        stopping = true;
                     }
                 }
-            } finally {
-                turnMore = null;
-                stopping = false;
-                leaveTurn(turn);
-                if (state == State.RUNNING) {
-                    state = State.IDLE;
-                }
             }
-            return interrupted;
-        });
-    }
-
-    private boolean onTurnThread(TurnThread.Work work) {
-        return TurnThread.run(taskMode == TaskMode.PORTABLE, this::name, work);
+        } finally {
+            turnMore = null;
+            stopping = false;
+            leaveTurn(turn);
+            if (state == State.RUNNING) {
+                state = State.IDLE;
+            }
+        }
+        return interrupted;
     }
 
     /** What entering a turn replaced, to restore when leaving it. */
@@ -580,12 +575,16 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
      */
     private void awaitHome() {
         boolean interrupted = false;
+        BriefSpin.until(() -> homeHeld); // a platform thread: a short turn (runSync of a quick body) ends while it polls
         while (!homeHeld) {
             LockSupport.park(this);
             if (Thread.interrupted()) {
                 interrupted = true; // seen by the loop after the iteration, as if it came then
                 homeWanted = true;
-                wakeup.wake(); // a task's thread may be waiting for work on the loop's behalf
+                // The holder may be waiting for work: a post wakes it without a lost wake-up
+                // (it re-checks the queue after announcing its sleep), and it then sees homeWanted.
+                incoming.offer(new Callback(NOTHING, null));
+                wakeup.wake();
             }
         }
         homeHeld = false;
@@ -708,11 +707,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                     + other.name() + "')");
         }
         state = State.CLOSING;
-        // With no task to hand a turn to, a PORTABLE loop closes on the caller's thread.
-        TurnThread.run(taskMode == TaskMode.PORTABLE && !tasks.isEmpty(), this::name, () -> {
-            closeTurn(graceNanos);
-            return false;
-        });
+        closeTurn(graceNanos);
     }
 
     /** Close's turn: the loop's own iterations let tasks finish or cancel them, then it releases what it holds. */
