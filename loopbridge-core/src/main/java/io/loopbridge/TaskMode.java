@@ -13,9 +13,10 @@ public enum TaskMode {
      */
     FAST,
     /**
-     * Each task is an ordinary virtual thread that takes a baton from the loop thread and
-     * hands it back at every suspension point. No JVM flags; slower; blocking JDK calls in
-     * a task hold the loop, as they would in asyncio.
+     * Each task is an ordinary virtual thread, and the loop's turn travels between them with
+     * a baton: at every suspension point the task runs the loop on and hands the turn to the
+     * next task's thread, or back to the thread running the loop. No JVM flags; slower;
+     * blocking JDK calls in a task hold the loop, as they would in asyncio.
      */
     PORTABLE;
 
