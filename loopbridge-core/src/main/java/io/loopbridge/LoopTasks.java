@@ -13,6 +13,17 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class LoopTasks {
 
+    /**
+     * The scheduler of a FAST task's virtual thread, as the loop layer sees it: the task it
+     * schedules and that task's loop (so a thread finds the loop of the task it runs without
+     * naming the task layer).
+     */
+    interface TaskScheduler {
+        Entry entry();
+
+        Loop loop();
+    }
+
     /** A task as its loop sees it: something that runs steps on a thread, can be cancelled, carries ContextVar values. */
     interface Entry {
         String name();

@@ -123,8 +123,8 @@ final class Scope {
      * scheduler but is not the task.
      */
     private static Loop taskLoop(Thread t) {
-        return VirtualThreads.schedulerOf(t) instanceof TaskCarrier.Fast.TaskThread tt && tt.task().thread == t
-                ? tt.task().loop : null;
+        return VirtualThreads.schedulerOf(t) instanceof LoopTasks.TaskScheduler ts && ts.entry().thread() == t
+                ? ts.loop() : null;
     }
 
     /** The task whose step runs on this thread, or null. */

@@ -56,10 +56,20 @@ abstract sealed class TaskCarrier {
         }
 
         /** The task thread's body and its scheduler in one object (one per task, so kept small). */
-        record TaskThread(Task<?> task) implements Runnable, Executor {
+        record TaskThread(Task<?> task) implements Runnable, Executor, LoopTasks.TaskScheduler {
             @Override
             public void run() {
                 task.runBody();
+            }
+
+            @Override
+            public LoopTasks.Entry entry() {
+                return task;
+            }
+
+            @Override
+            public Loop loop() {
+                return task.loop;
             }
 
             @Override
