@@ -41,17 +41,4 @@ final class BriefSpin {
         } while (System.nanoTime() - end < 0);
         return done.getAsBoolean();
     }
-
-    /**
-     * One pause between polls of an idle loop: a virtual thread yields its carrier (what it
-     * waits for may be queued on that carrier: measured with one carrier, spinning instead held
-     * PORTABLE spawning to 48 k tasks/s), a platform thread spins.
-     */
-    static void pause(boolean virtual) {
-        if (virtual) {
-            Thread.yield();
-        } else {
-            Thread.onSpinWait();
-        }
-    }
 }

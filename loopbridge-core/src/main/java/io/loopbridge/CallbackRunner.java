@@ -54,8 +54,7 @@ final class CallbackRunner {
     Context callbackContext;
     /** An interrupt of the loop thread seen while running a FAST task step (mounting one clears it). */
     private boolean interruptSeen;
-    /** The relayed step running now ({@link #relayStarted}), its slow-callback event and start time. */
-    private LoopTasks.Entry relayEntry;
+    /** The slow-callback event and start time of the relayed step running now ({@link #relayStarted}). */
     private LoopEvents.SlowCallback relayEvent;
     private long relayStart;
 
@@ -94,7 +93,6 @@ final class CallbackRunner {
     void relayStarted(LoopTasks.Entry entry) {
         callbackContext = null;
         runningEntry = entry;
-        relayEntry = entry;
         relayStart = slowLogNanos >= 0 ? System.nanoTime() : 0;
         if (watched) {
             watch.stepStarted(entry);
@@ -106,29 +104,17 @@ final class CallbackRunner {
 
     /** The relayed step that runs now ends (its task suspended or finished); nothing if none runs. */
     void relayEnded() {
-        LoopTasks.Entry entry = relayEntry;
+        LoopTasks.Entry entry = runningEntry;
         if (entry == null) {
             return;
         }
-        relayEntry = null;
         runningEntry = null;
         if (watched) {
             watch.stepEnded();
         }
         LoopEvents.SlowCallback slow = relayEvent;
         relayEvent = null;
-        slow.end();
-        if (slow.shouldCommit()) {
-            slow.loop = loop.name();
-            slow.task = entry.name();
-            slow.commit();
-        }
-        if (slowLogNanos >= 0) {
-            long dt = System.nanoTime() - relayStart;
-            if (dt > slowLogNanos) {
-                log.warn("Executing step of {} took {} ms on event loop '{}'", entry.name(), dt / 1_000_000, loop.name());
-            }
-        }
+        reportSlow(slow, relayStart, entry, null);
     }
 
     void run(Callback cb) {
@@ -164,17 +150,26 @@ final class CallbackRunner {
         if (fastStep && Thread.interrupted()) {
             interruptSeen = true;
         }
+        reportSlow(slow, t0, entry, cb.fn);
+    }
+
+    /**
+     * Ends {@code slow} and reports it if it was slow: the JFR event, and in debug mode the
+     * slow-callback log. {@code fn} is the callback, or null for a relayed task step.
+     */
+    private void reportSlow(LoopEvents.SlowCallback slow, long t0, LoopTasks.Entry entry, Runnable fn) {
         slow.end();
         if (slow.shouldCommit()) {
             slow.loop = loop.name();
             slow.task = entry != null ? entry.name() : null;
-            slow.callback = entry != null ? null : String.valueOf(cb.fn);
+            slow.callback = entry != null ? null : String.valueOf(fn);
             slow.commit();
         }
         if (slowLogNanos >= 0) {
             long dt = System.nanoTime() - t0;
             if (dt > slowLogNanos) {
-                log.warn("Executing {} took {} ms on event loop '{}'", cb.fn, dt / 1_000_000, loop.name());
+                Object what = fn != null ? fn : "step of " + entry.name();
+                log.warn("Executing {} took {} ms on event loop '{}'", what, dt / 1_000_000, loop.name());
             }
         }
     }

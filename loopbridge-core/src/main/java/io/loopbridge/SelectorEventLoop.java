@@ -80,8 +80,14 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     private volatile Thread thread;
     /** The thread that entered the turn (in {@link #runWhile} or closing), or null. */
     private Thread home;
-    /** PORTABLE: set by the thread that ends a relayed iteration, to give the turn back to {@link #home}. */
+    /**
+     * PORTABLE: set by the task's thread that ends a relayed turn, to give it back to
+     * {@link #home}. Not derived from {@link #thread}: the home thread polls it, and polling
+     * {@code thread} (written with the iteration's other state) made {@code Async.run} 2-3x slower.
+     */
     private volatile boolean homeHeld;
+    /** Whether task steps relay the turn to their task's thread (PORTABLE). */
+    private final boolean relays;
     private static final Runnable NOTHING = () -> { };
     /** PORTABLE: the turn's own thread was interrupted while it relayed the turn, and wants it back. */
     private volatile boolean homeWanted;
@@ -111,6 +117,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             virtualClock.onAdvance(clockListener);
         }
         this.taskMode = b.taskMode != null ? b.taskMode : TaskMode.best();
+        this.relays = taskMode == TaskMode.PORTABLE;
         if (b.taskMode == null && taskMode == TaskMode.PORTABLE) {
             TaskMode.reportPortableFallback();
         }
@@ -410,7 +417,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             long bound = maxSleepNanos == Long.MAX_VALUE ? -1 : Math.min(maxSleepNanos, CLOSE_POLL_NANOS);
             turnMore = more;
             turnBound = bound;
-            while (!stopping && more.getAsBoolean()) {
+            while (turnGoesOn()) {
                 runOnce(bound);
                 if (runner.takeInterrupt()) {
                     interrupted = true;
@@ -525,7 +532,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     private void runIteration() {
         Callback cb;
         while ((cb = nextInIteration()) != null) {
-            if (runOrRelay(cb)) {
+            if (runOrRelay(cb, null) == RELAYED) {
                 awaitHome();
                 return;
             }
@@ -549,23 +556,39 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         return null;
     }
 
+    /** What {@link #runOrRelay} did with a callback. */
+    private static final int RAN = 0;
+    private static final int RELAYED = 1;
+    private static final int OWN_STEP = 2;
+
     /**
-     * Runs {@code cb} on this thread, or, for a PORTABLE task step, hands the turn to the task's
-     * thread; true if it did (this thread no longer holds the turn).
+     * Runs {@code cb} on this thread (RAN; also for a cancelled callback or a stale step); or,
+     * for a PORTABLE task step, hands the turn to the task's thread (RELAYED: this thread no
+     * longer holds the turn), unless the task is {@code self}, the task of this very thread
+     * (OWN_STEP: its step starts here, with no switch).
      */
-    private boolean runOrRelay(Callback cb) {
-        if (cb instanceof CallbackRunner.TaskStep ts && ts.fn instanceof CallbackRunner.Relay relay) {
+    private int runOrRelay(Callback cb, LoopTasks.Entry self) {
+        if (relays && cb instanceof CallbackRunner.TaskStep ts && ts.fn instanceof CallbackRunner.Relay relay) {
             cb.taken = true;
             if (cb.isCancelled() || !relay.pending()) {
-                return false; // a step of a task whose body has ended: nothing to run
+                return RAN; // a step of a task whose body has ended: nothing to run
+            }
+            runner.relayStarted(ts.entry);
+            if (ts.entry == self) {
+                return OWN_STEP;
             }
             thread = ts.entry.thread();
-            runner.relayStarted(ts.entry);
             relay.handOver();
-            return true;
+            return RELAYED;
         }
         runner.run(cb);
-        return false;
+        return RAN;
+    }
+
+    /** Whether the running turn goes on for another iteration (its thread may be a task's). */
+    private boolean turnGoesOn() {
+        BooleanSupplier more = turnMore;
+        return more != null && !stopping && !homeWanted && more.getAsBoolean();
     }
 
     /**
@@ -574,6 +597,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
      * or after which this thread must see to an interrupt.
      */
     private void awaitHome() {
+        Thread me = Thread.currentThread();
         boolean interrupted = false;
         BriefSpin.until(() -> homeHeld); // a platform thread: a short turn (runSync of a quick body) ends while it polls
         while (!homeHeld) {
@@ -583,14 +607,13 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                 homeWanted = true;
                 // The holder may be waiting for work: a post wakes it without a lost wake-up
                 // (it re-checks the queue after announcing its sleep), and it then sees homeWanted.
-                incoming.offer(new Callback(NOTHING, null));
-                wakeup.wake();
+                post(new Callback(NOTHING, null));
             }
         }
         homeHeld = false;
         homeWanted = false;
         if (interrupted) {
-            Thread.currentThread().interrupt();
+            me.interrupt();
         }
         Throwable f = relayFailure;
         if (f != null) {
@@ -607,29 +630,20 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         runner.relayEnded();
         thread = Thread.currentThread();
         try {
-            while (true) {
+            do {
                 Callback cb;
                 while ((cb = nextInIteration()) != null) {
-                    if (self != null && cb instanceof CallbackRunner.TaskStep ts && ts.entry == self
-                            && ts.fn instanceof CallbackRunner.Relay) {
-                        cb.taken = true;
-                        if (!cb.isCancelled()) {
-                            runner.relayStarted(self); // its own next step: it goes on without a switch
-                            return true;
-                        }
-                        continue;
-                    }
-                    if (runOrRelay(cb)) {
-                        return false;
+                    int done = runOrRelay(cb, self);
+                    if (done != RAN) {
+                        return done == OWN_STEP;
                     }
                 }
-                // The iteration is over: go on with the next one here, unless the turn ends.
-                BooleanSupplier more = turnMore;
-                if (more == null || stopping || homeWanted || !more.getAsBoolean()) {
+                // The iteration is over: the next one runs here too, unless the turn ends.
+                if (!turnGoesOn()) {
                     break;
                 }
                 beginIteration(turnBound);
-            }
+            } while (true);
         } catch (Throwable e) {
             relayFailure = e; // runner.run lets only VirtualMachineErrors out: the turn's thread rethrows it
         }

@@ -133,13 +133,13 @@ abstract sealed class TaskCarrier {
         private static final ThreadFactory THREADS = VirtualThreads.defaultSchedulerFactory();
 
         /**
-         * One task's baton: whether its thread holds the loop's turn. It is also the body of the
-         * task's thread and the loop callback of the task's steps (no object per parked task or
-         * per resume beyond it: a million parked tasks must fit in a 1 GiB heap).
+         * One task's baton: the body of the task's thread and the loop callback of the task's
+         * steps (no object per parked task or per resume beyond it: a million parked tasks must
+         * fit in a 1 GiB heap). The task's thread holds the turn while the loop's
+         * {@link Loop#loopThread()} is that thread.
          */
         static final class Baton implements CallbackRunner.Relay {
             private final Task<?> task;
-            volatile boolean held;
             boolean started;
             volatile boolean bodyDone;
 
@@ -164,7 +164,6 @@ abstract sealed class TaskCarrier {
             /** Whoever holds the loop's turn: gives it to this task's thread. */
             @Override
             public void handOver() {
-                held = true;
                 if (!started) {
                     started = true;
                     task.thread.start();
@@ -192,13 +191,11 @@ abstract sealed class TaskCarrier {
 
         @Override
         void park(Task<?> t) {
-            Baton b = t.baton;
-            b.held = false;
             if (passTurn(t.loop, t)) {
-                b.held = true;
                 return;
             }
-            while (!b.held) {
+            Thread me = t.thread;
+            while (t.loop.loopThread() != me) {
                 LockSupport.park(t);
             }
         }
@@ -216,9 +213,7 @@ abstract sealed class TaskCarrier {
 
         @Override
         void finished(Task<?> t) {
-            Baton b = t.baton;
-            b.bodyDone = true;
-            b.held = false;
+            t.baton.bodyDone = true;
             passTurn(t.loop, null);
         }
 
