@@ -30,7 +30,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@code Async.await} the future), {@value TaskSpawnBench#PORTABLE} (the same in
  * {@link TaskMode#PORTABLE}); anchors: {@value TaskSpawnBench#VTHREADS} ({@link #BATCH}
  * virtual threads started from the benchmark thread, each blocking in
- * {@code CompletableFuture.join}, then joined), {@value TaskSpawnBench#KOTLIN_SINGLE} and
+ * {@code CompletableFuture.join}, then joined; {@value TaskSpawnBench#VTHREADS_ONE_CARRIER}: the
+ * same on one thread, as a loop has, see {@link OneCarrier}), {@value TaskSpawnBench#KOTLIN_SINGLE} and
  * {@value TaskSpawnBench#KOTLIN_RUNBLOCKING} ({@link KotlinAnchor#awaitCompletions}:
  * {@link #BATCH} coroutines each awaiting a {@code CompletableDeferred} the completer
  * completes, launched and joined by one parent coroutine).
@@ -39,7 +40,7 @@ public class TaskCrossThreadCompletionBench extends BenchBase {
 
     static final int BATCH = 10_000;
 
-    @Param({LOOPBRIDGE, TaskSpawnBench.PORTABLE, TaskSpawnBench.VTHREADS,
+    @Param({LOOPBRIDGE, TaskSpawnBench.PORTABLE, TaskSpawnBench.VTHREADS, TaskSpawnBench.VTHREADS_ONE_CARRIER,
             TaskSpawnBench.KOTLIN_SINGLE, TaskSpawnBench.KOTLIN_RUNBLOCKING})
     public String impl;
 
@@ -53,9 +54,13 @@ public class TaskCrossThreadCompletionBench extends BenchBase {
         TaskMode mode = switch (impl) {
             case LOOPBRIDGE -> TaskMode.FAST;
             case TaskSpawnBench.PORTABLE -> TaskMode.PORTABLE;
-            case TaskSpawnBench.VTHREADS, TaskSpawnBench.KOTLIN_SINGLE, TaskSpawnBench.KOTLIN_RUNBLOCKING -> null;
+            case TaskSpawnBench.VTHREADS, TaskSpawnBench.VTHREADS_ONE_CARRIER,
+                 TaskSpawnBench.KOTLIN_SINGLE, TaskSpawnBench.KOTLIN_RUNBLOCKING -> null;
             default -> throw new IllegalArgumentException("unknown impl: " + impl);
         };
+        if (impl.equals(TaskSpawnBench.VTHREADS_ONE_CARRIER)) {
+            OneCarrier.require();
+        }
         completer = new Completer("completer-" + impl);
         kotlin = TaskSpawnBench.kotlinAnchor(impl);
         if (mode != null) {
@@ -108,6 +113,14 @@ public class TaskCrossThreadCompletionBench extends BenchBase {
             int[] results = kotlin.awaitCompletions(BATCH, completer);
             return verify(i -> results[i]);
         }
+        if (impl.equals(TaskSpawnBench.VTHREADS_ONE_CARRIER)) {
+            return OneCarrier.call(this::startAndJoin);
+        }
+        return startAndJoin();
+    }
+
+    /** {@link #BATCH} bare virtual threads, each awaiting its completion in {@code join}, started, then each joined. */
+    private int startAndJoin() throws InterruptedException {
         int[] results = new int[BATCH];
         Thread[] threads = new Thread[BATCH];
         Thread.Builder.OfVirtual builder = Thread.ofVirtual();

@@ -24,7 +24,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>impl values: {@value BenchBase#LOOPBRIDGE} (the loop in {@link TaskMode#FAST}),
  * {@value #PORTABLE} (the same loop in {@link TaskMode#PORTABLE}), {@value #VTHREADS}
  * (the JDK alone: {@code Thread.ofVirtual().start} of the same trivial work, then a join of
- * each, from the benchmark thread), {@value #KOTLIN_SINGLE} and {@value #KOTLIN_RUNBLOCKING}
+ * each, from the benchmark thread, on the scheduler's two carriers), {@value #VTHREADS_ONE_CARRIER}
+ * (the same work on one thread, as a loop has: see {@link OneCarrier}), {@value #KOTLIN_SINGLE}
+ * and {@value #KOTLIN_RUNBLOCKING}
  * (Kotlin coroutines, {@link KotlinAnchor#spawnJoin}: one parent coroutine {@code launch}es
  * {@link #BATCH} coroutines of a trivial body and {@code join}s each, on a single-thread
  * executor's dispatcher or on {@code runBlocking}'s event loop in the benchmark thread).
@@ -35,6 +37,8 @@ public class TaskSpawnBench extends BenchBase {
     static final int BATCH = 10_000;
     static final String PORTABLE = LOOPBRIDGE_PORTABLE;
     static final String VTHREADS = "vthreads";
+    /** Bare virtual threads started, run and joined on one carrier ({@link OneCarrier}). */
+    static final String VTHREADS_ONE_CARRIER = OneCarrier.IMPL;
     /** Kotlin coroutines on {@code Executors.newSingleThreadExecutor().asCoroutineDispatcher()}. */
     static final String KOTLIN_SINGLE = "kotlin-single";
     /** Kotlin coroutines on {@code runBlocking}'s event loop, in the calling thread. */
@@ -44,7 +48,7 @@ public class TaskSpawnBench extends BenchBase {
     private static final Callable<Integer> TRIVIAL = () -> ONE;
     private static final Runnable TRIVIAL_RUNNABLE = () -> { };
 
-    @Param({LOOPBRIDGE, NO_WATCHDOG, PORTABLE, VTHREADS, KOTLIN_SINGLE, KOTLIN_RUNBLOCKING})
+    @Param({LOOPBRIDGE, NO_WATCHDOG, PORTABLE, VTHREADS, VTHREADS_ONE_CARRIER, KOTLIN_SINGLE, KOTLIN_RUNBLOCKING})
     public String impl;
 
     private EventLoop loop;
@@ -56,9 +60,12 @@ public class TaskSpawnBench extends BenchBase {
         TaskMode mode = switch (impl) {
             case LOOPBRIDGE, NO_WATCHDOG -> TaskMode.FAST;
             case PORTABLE -> TaskMode.PORTABLE;
-            case VTHREADS, KOTLIN_SINGLE, KOTLIN_RUNBLOCKING -> null;
+            case VTHREADS, VTHREADS_ONE_CARRIER, KOTLIN_SINGLE, KOTLIN_RUNBLOCKING -> null;
             default -> throw new IllegalArgumentException("unknown impl: " + impl);
         };
+        if (impl.equals(VTHREADS_ONE_CARRIER)) {
+            OneCarrier.require();
+        }
         kotlin = kotlinAnchor(impl);
         if (mode != null) {
             EventLoop.Builder b = EventLoop.builder().name("bench-" + impl).taskMode(mode);
@@ -106,6 +113,14 @@ public class TaskSpawnBench extends BenchBase {
         if (kotlin != null) {
             return kotlin.spawnJoin(BATCH);
         }
+        if (impl.equals(VTHREADS_ONE_CARRIER)) {
+            return OneCarrier.call(TaskSpawnBench::startAndJoin);
+        }
+        return startAndJoin();
+    }
+
+    /** {@link #BATCH} bare virtual threads of the trivial body, started, then each joined. */
+    private static int startAndJoin() throws InterruptedException {
         Thread[] threads = new Thread[BATCH];
         Thread.Builder.OfVirtual builder = Thread.ofVirtual();
         for (int i = 0; i < BATCH; i++) {
