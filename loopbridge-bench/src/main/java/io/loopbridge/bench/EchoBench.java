@@ -117,14 +117,17 @@ public class EchoBench extends BenchBase {
     }
 
     /**
-     * Four forks of three iterations, not one of five: a fork's bulk throughput settles on one
-     * of two levels for its whole life (measured on 2 cores: 47 k or 65 k chunks/s for
-     * loopbridge on one connection, 39 k to 65 k for Netty), as each fork sets up its
-     * connections once. One fork is a coin toss; the mean of four is a figure.
+     * Six forks of three iterations, not one of five: a fork's bulk throughput settles on one
+     * of a few levels for its whole life (measured on 2 cores: about 33 k, 47 k or 62 k chunks/s
+     * for loopbridge on one connection, 39 k to 65 k for Netty), as each fork sets up its
+     * connections once and the kernel sizes their buffers as it goes (seen with {@code ss -tm}:
+     * receive buffers of 1 to 33 MB on the same code; fixing them with {@code SO_RCVBUF} and
+     * {@code SO_SNDBUF} gave steadier but lower figures). One fork is a coin toss; the mean of
+     * six is a figure.
      */
     @Benchmark
     @OperationsPerInvocation(BULK_CHUNKS)
-    @Fork(value = 4, jvmArgsAppend = {"--add-opens", "java.base/java.lang=ALL-UNNAMED"})
+    @Fork(value = 6, jvmArgsAppend = {"--add-opens", "java.base/java.lang=ALL-UNNAMED"})
     @Measurement(iterations = 3, time = 1, timeUnit = TimeUnit.SECONDS)
     public long bulk() throws Exception {
         return echo.bulk(BULK_CHUNKS / connections * CHUNK);
