@@ -28,35 +28,43 @@ public class RunSyncPortableBench extends RunSyncBench {
     @Param({LOOPBRIDGE, VTHREAD_JOIN, VTHREAD_SPIN})
     public String impl;
 
+    /** Set once per trial from {@link #impl}, so a call does not compare strings. */
+    private boolean anchor;
+    private boolean join;
+
     @Setup(Level.Trial)
     public void checkMode() {
         if (TaskMode.best() != TaskMode.PORTABLE) {
             throw new IllegalStateException("this fork was meant to run without the flag, but loops get " + TaskMode.best());
         }
+        switch (impl) {
+            case LOOPBRIDGE -> anchor = false;
+            case VTHREAD_JOIN -> { anchor = true; join = true; }
+            case VTHREAD_SPIN -> { anchor = true; join = false; }
+            default -> throw new IllegalArgumentException("unknown impl: " + impl);
+        }
     }
 
     @Override
     int runSyncCall() throws Exception {
-        return impl.equals(LOOPBRIDGE) ? super.runSyncCall() : handOff();
+        return anchor ? handOff() : super.runSyncCall();
     }
 
     @Override
     int asyncRunCall() throws Exception {
-        return impl.equals(LOOPBRIDGE) ? super.asyncRunCall() : handOff();
+        return anchor ? handOff() : super.asyncRunCall();
     }
 
     /** The anchors: the body on a new virtual thread, its result awaited by join or by spinning. */
     private int handOff() throws Exception {
         FutureTask<Integer> task = new FutureTask<>(BODY);
         Thread t = Thread.ofVirtual().start(task);
-        if (impl.equals(VTHREAD_JOIN)) {
+        if (join) {
             t.join();
-        } else if (impl.equals(VTHREAD_SPIN)) {
+        } else {
             while (!task.isDone()) {
                 Thread.onSpinWait();
             }
-        } else {
-            throw new IllegalArgumentException("unknown impl: " + impl);
         }
         return check(task.get());
     }
