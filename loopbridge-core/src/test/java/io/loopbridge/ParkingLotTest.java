@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -397,6 +398,7 @@ class ParkingLotTest {
         AtomicBoolean stopDisturbing = new AtomicBoolean();
         CountDownLatch consumersDone = new CountDownLatch(consumers);
         List<CompletableFuture<Void>> outcomes = new ArrayList<>();
+        AtomicReferenceArray<String> doing = new AtomicReferenceArray<>(consumers);
 
         try (TestLoops.Background bg = new TestLoops.Background(EventLoop.create())) {
             List<Thread> threads = new ArrayList<>();
@@ -404,9 +406,10 @@ class ParkingLotTest {
                 CompletableFuture<Void> outcome = new CompletableFuture<>();
                 outcomes.add(outcome);
                 long seed = c;
+                int id = c;
                 threads.add(Thread.ofPlatform().name("consumer-" + c).start(() -> {
                     try {
-                        consume(q, taken, new Random(seed), interruptsSeen);
+                        consume(q, taken, new Random(seed), interruptsSeen, doing, id);
                         outcome.complete(null);
                     } catch (Throwable e) {
                         outcome.completeExceptionally(e);
@@ -416,14 +419,17 @@ class ParkingLotTest {
                 }));
             }
             List<Task<Void>> tasks = new ArrayList<>();
+            CountDownLatch tasksStarted = new CountDownLatch(consumerTasks);
             for (int c = 0; c < consumerTasks; c++) {
                 CompletableFuture<Void> outcome = new CompletableFuture<>();
                 outcomes.add(outcome);
                 long seed = 100 + c;
+                int id = consumerThreads + c;
                 CompletableFuture<Task<Void>> created = new CompletableFuture<>();
                 bg.loop.callSoonThreadsafe(() -> created.complete(bg.loop.createTask(() -> {
+                    tasksStarted.countDown();
                     try {
-                        consume(q, taken, new Random(seed), interruptsSeen);
+                        consume(q, taken, new Random(seed), interruptsSeen, doing, id);
                         outcome.complete(null);
                     } catch (Throwable e) {
                         outcome.completeExceptionally(e);
@@ -434,6 +440,9 @@ class ParkingLotTest {
                 })));
                 tasks.add(created.get(10, TimeUnit.SECONDS));
             }
+            // A task cancelled before its first step never runs its body (as in asyncio), so it would
+            // never take its end marker: the disturber starts once every consumer task is running.
+            assertThat(tasksStarted.await(10, TimeUnit.SECONDS)).as("consumer tasks started").isTrue();
             Thread disturber = Thread.ofPlatform().name("disturber").start(() -> {
                 Random rnd = new Random(42);
                 while (!stopDisturbing.get()) {
@@ -480,7 +489,8 @@ class ParkingLotTest {
                     q.put(-1); // one end marker each
                 }
                 boolean finished = consumersDone.await(20, TimeUnit.SECONDS);
-                assertThat(finished).as("every consumer got its end marker (none waits with items queued)").isTrue();
+                assertThat(finished).as("every consumer got its end marker (none waits with items queued); %s",
+                        finished ? "" : stuck(q, doing, threads, tasks)).isTrue();
             } finally {
                 stopDisturbing.set(true);
                 disturber.join();
@@ -501,7 +511,7 @@ class ParkingLotTest {
                 }
             }
             for (CompletableFuture<Void> o : outcomes) {
-                o.get();
+                o.get(10, TimeUnit.SECONDS);
             }
             for (int i = 0; i < taken.length(); i++) {
                 assertThat(taken.get(i)).as("item %d taken", i).isEqualTo(1);
@@ -511,25 +521,57 @@ class ParkingLotTest {
         }
     }
 
+    /** What each consumer, the queue and its line were doing when the consumers did not all finish. */
+    private static String stuck(SignalQueue q, AtomicReferenceArray<String> doing, List<Thread> threads,
+            List<Task<Void>> tasks) {
+        StringBuilder sb = new StringBuilder("consumers: ").append(doing);
+        q.lock.lock();
+        try {
+            sb.append("; queued: ").append(q.items).append("; in line: ").append(q.takers.size());
+            for (Waiter w : q.takers.waiters()) {
+                sb.append(" [").append(w.getClass().getSimpleName()).append(" pending=").append(w.isPending())
+                        .append(" woken=").append(w.wasWoken()).append(" gaveUp=").append(w.gaveUp()).append(']');
+            }
+        } finally {
+            q.lock.unlock();
+        }
+        for (Thread t : threads) {
+            sb.append("\n").append(t).append(' ').append(t.getState());
+            for (StackTraceElement e : t.getStackTrace()) {
+                sb.append("\n    at ").append(e);
+            }
+        }
+        for (Task<Void> t : tasks) {
+            sb.append("\n").append(t);
+        }
+        return sb.toString();
+    }
+
     /** Takes until the end marker; retries after timeouts, interrupts and cancellations. */
-    private static void consume(SignalQueue q, AtomicIntegerArray taken, Random rnd, AtomicInteger interruptsSeen)
-            throws Exception {
+    private static void consume(SignalQueue q, AtomicIntegerArray taken, Random rnd, AtomicInteger interruptsSeen,
+            AtomicReferenceArray<String> doing, int id) throws Exception {
         while (true) {
             Integer item;
             try {
+                doing.set(id, "taking");
                 item = q.take(rnd.nextInt(3) == 0 ? -1 : rnd.nextInt(50_000));
             } catch (InterruptedException e) {
+                doing.set(id, "interrupted");
                 interruptsSeen.incrementAndGet();
                 continue;
             } catch (CancelledException e) {
+                doing.set(id, "cancelled");
                 Async.currentTask().orElseThrow().uncancel();
                 continue;
             }
             if (item == null) {
+                doing.set(id, "timed out");
                 continue; // timed out
             }
+            doing.set(id, "took " + item);
             if (item < 0) {
                 Thread.interrupted(); // a late interrupt is not this consumer's business any more
+                doing.set(id, "done");
                 return;
             }
             if (taken.incrementAndGet(item) != 1) {
