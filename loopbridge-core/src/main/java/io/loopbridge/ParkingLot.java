@@ -65,11 +65,6 @@ final class ParkingLot {
         return all;
     }
 
-    /** A copy of the line, first waiter first. Guard held. */
-    List<Waiter> waiters() {
-        return new ArrayList<>(line);
-    }
-
     int size() {
         return line.size();
     }

@@ -528,8 +528,9 @@ class ParkingLotTest {
         q.lock.lock();
         try {
             sb.append("; queued: ").append(q.items).append("; in line: ").append(q.takers.size());
-            for (Waiter w : q.takers.waiters()) {
-                sb.append(" [").append(w.getClass().getSimpleName()).append(" pending=").append(w.isPending())
+            Waiter w = q.takers.first();
+            if (w != null) {
+                sb.append("; first [").append(w.getClass().getSimpleName()).append(" pending=").append(w.isPending())
                         .append(" woken=").append(w.wasWoken()).append(" gaveUp=").append(w.gaveUp()).append(']');
             }
         } finally {
