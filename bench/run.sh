@@ -54,7 +54,17 @@ mkdir -p bench-results
 JSON="bench-results/$SET.json"
 PYOUT="bench-results/$SET.python.txt"
 MAINOUT="bench-results/$SET.mains.txt"
-rm -f "$JSON" "$PYOUT" "$MAINOUT"
+PROBEOUT="bench-results/$SET.machine.txt"
+rm -f "$JSON" "$PYOUT" "$MAINOUT" "$PROBEOUT"
+
+# What a hand-off between threads costs on this machine right now (it changes from one JVM to
+# the next on a small VM, and every cross-thread figure moves with it): printed under the table.
+probe() {
+  [[ "${SKIP_JMH:-0}" == 1 ]] && return 0
+  "$JAVA" -cp "$JAR" io.loopbridge.bench.MachineProbe "$1" 2>&1 | tee -a "$PROBEOUT" ||
+    echo "run.sh: the machine probe failed (the figures stand; only this line is missing)" >&2
+}
+probe "before JMH"
 
 if [[ "${SKIP_JMH:-0}" == 1 ]]; then
   echo "== SKIP_JMH=1: no JMH run"
@@ -64,6 +74,7 @@ else
   "$JAVA" -jar "$JAR" "$INCLUDE" -foe true -rf json -rff "$JSON" "$@" ||
     die "JMH failed (see above); no table for set '$SET'"
 fi
+probe "after JMH"
 
 FAILED=0
 if [[ ${#MAINS[@]} -gt 0 && "${SKIP_MAINS:-0}" != 1 ]]; then
@@ -97,5 +108,7 @@ fi
 
 echo
 echo "== set '$SET': loopbridge vs anchors (JMH: $JSON; mains: $MAINOUT; python: $PYOUT)"
-python3 bench/report.py table "$SET" "$JSON" "$PYOUT" "$MAINOUT" | tee "bench-results/$SET.md"
+{ python3 bench/report.py table "$SET" "$JSON" "$PYOUT" "$MAINOUT"
+  if [[ -s "$PROBEOUT" ]]; then echo; sed 's/^/- /' "$PROBEOUT"; fi
+} | tee "bench-results/$SET.md"
 exit "$FAILED"
