@@ -543,7 +543,10 @@ class ParkingLotTest {
             }
         }
         for (Task<Void> t : tasks) {
-            sb.append("\n").append(t);
+            sb.append("\n").append(t); // a task that never started has an empty stack
+            for (StackTraceElement e : t.stack()) {
+                sb.append("\n    at ").append(e);
+            }
         }
         return sb.toString();
     }

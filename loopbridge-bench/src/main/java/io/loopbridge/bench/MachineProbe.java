@@ -6,13 +6,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * What the machine charges for a hand-off between threads right now, printed with each set's
  * table by {@code bench/run.sh} before and after its JMH run. On a small virtual machine the
- * same two vCPUs sometimes share a physical core and sometimes do not, and that changes from
- * one JVM to the next: every figure that crosses threads (a PORTABLE task step, a
- * {@code runSync}, a cross-thread completion) moves with it, by two to four times. Two
- * figures, no library code:
+ * cost of a hand-off between two vCPUs changes over minutes and from one JVM to the next
+ * (presumably as they share a physical core or not), and the figures that cross threads
+ * (a PORTABLE task step, a {@code runSync}, a cross-thread completion) settle on levels as
+ * far apart. It records the conditions around a run; it does not predict one fork's level.
+ * Two figures, no library code:
  * <ul>
  *   <li>two platform threads passing a counter back and forth by spinning on volatile fields:
- *       the round trip's median (tens of nanoseconds on a shared core, hundreds across cores);</li>
+ *       the round trip's median (about 90 or about 400 ns on the machine of the README's figures);</li>
  *   <li>starting a virtual thread whose body sets a flag, and spinning until it is set: the
  *       least a PORTABLE hand-off from a plain thread can cost (it includes waking a carrier
  *       of the JDK's scheduler when one sleeps).</li>
