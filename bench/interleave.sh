@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Compares implementations of the same JMH benchmarks in interleaved rounds, for the
+# comparisons that a single block run cannot settle on a small VM: there, a hand-off between
+# threads costs ~90 ns for some minutes and ~400 ns for the next (bench/run.sh prints the
+# machine probe for that reason), so when one impl's fork runs minutes after another's, their
+# ratio can be the machine's, not the code's. Here every round runs one short fork of each
+# impl back to back, in a rotating order, and the summary gives each round's ratio to the
+# reference impl and their median, min and max.
+#
+#   bench/interleave.sh REGEX REF,IMPL[,IMPL...] [ROUNDS] [extra JMH args]
+#   e.g. bench/interleave.sh 'TaskSpawnBench' loopbridge,vthreads 6
+#        bench/interleave.sh 'EchoBench.bulk' netty,loopbridge,loopbridge-portable 6 -p connections=1,100
+#
+# REF is the impl the others are divided by (ratio > 1: the impl does better than REF, for a
+# throughput or a time alike). Each fork: INTERLEAVE_JMH (default "-f 1 -wi 2 -i 3": one fork, 2
+# warm-up and 3 measured iterations of 1 s); JMH takes each option once, so the extra args must
+# not repeat these. Output: bench-results/interleave/NAME/round-R.IMPL.json, and the
+# summary in bench-results/interleave/NAME.md (NAME: INTERLEAVE_NAME, or the regex made safe).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+JAR=loopbridge-bench/target/loopbridge-bench.jar
+die() { echo "interleave.sh: $*" >&2; exit 1; }
+
+[[ $# -ge 2 ]] || die "usage: bench/interleave.sh REGEX REF,IMPL[,IMPL...] [ROUNDS] [extra JMH args]"
+REGEX="$1"; IMPLS_CSV="$2"; shift 2
+ROUNDS=6
+if [[ $# -gt 0 && "$1" =~ ^[0-9]+$ ]]; then ROUNDS="$1"; shift; fi
+IFS=, read -ra IMPLS <<<"$IMPLS_CSV"
+[[ ${#IMPLS[@]} -ge 2 ]] || die "give a reference impl and at least one other, comma-separated"
+[[ "$ROUNDS" -ge 1 ]] || die "ROUNDS must be at least 1"
+NAME="${INTERLEAVE_NAME:-$(echo "$REGEX" | tr -c 'A-Za-z0-9_.-' '_')}"
+
+source "$ROOT/bench/find-jdk.sh"
+JDK="$(find_jdk)" || die "no JDK 21+ found: set JAVA_HOME, or install one under /usr/lib/jvm or ~/.jdks"
+JAVA="$JDK/bin/java"
+if [[ "${BENCH_REBUILD:-0}" == 1 || ! -f "$JAR" ]] ||
+   [[ -n "$(find pom.xml loopbridge-core loopbridge-bench -newer "$JAR" \
+            \( -name '*.java' -o -name '*.kt' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) \
+            -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
+  echo "== building $JAR"
+  JAVA_HOME="$JDK" mvn -B -q -pl loopbridge-bench -am package -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip
+fi
+[[ -f "$JAR" ]] || die "build produced no $JAR"
+
+read -ra FORK_ARGS <<<"${INTERLEAVE_JMH:--f 1 -wi 2 -i 3}"
+OUT="bench-results/interleave/$NAME"
+rm -rf "$OUT"; mkdir -p "$OUT"
+echo "== $REGEX: ${IMPLS[*]}, $ROUNDS rounds, on $("$JAVA" -version 2>&1 | head -n1), $(nproc) cores"
+n=${#IMPLS[@]}
+for ((r = 1; r <= ROUNDS; r++)); do
+  "$JAVA" -cp "$JAR" io.loopbridge.bench.MachineProbe "round $r" 2>&1 | tee -a "$OUT/machine.txt" ||
+    echo "interleave.sh: the machine probe failed (the figures stand; only its line is missing)" >&2
+  for ((k = 0; k < n; k++)); do
+    impl="${IMPLS[$(((k + r - 1) % n))]}"     # the order rotates: no impl always runs first
+    echo "== round $r/$ROUNDS: $impl (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    # The whole JMH output goes to a log; the console gets its result lines.
+    LOG="$OUT/round-$r.$impl.log"
+    if ! "$JAVA" -jar "$JAR" "$REGEX" -p impl="$impl" "${FORK_ARGS[@]}" -foe true \
+         -rf json -rff "$OUT/round-$r.$impl.json" "$@" >"$LOG" 2>&1; then
+      tail -n 30 "$LOG" >&2
+      die "round $r, impl $impl failed (whole output: $LOG)"
+    fi
+    grep -E '^(Benchmark|[A-Za-z]+Bench\.)' "$LOG" || true
+    [[ -s "$OUT/round-$r.$impl.json" ]] || die "round $r, impl $impl produced no result (see $LOG)"
+  done
+done
+python3 bench/interleave.py "$OUT" "${IMPLS[@]}" | tee "bench-results/interleave/$NAME.md"
