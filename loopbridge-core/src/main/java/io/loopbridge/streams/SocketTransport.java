@@ -225,12 +225,16 @@ final class SocketTransport {
 
     /** Sends {@code src}'s remaining bytes (buffering what the socket does not take) and consumes it. */
     void write(ByteBuffer src) {
+        if (lostWith != null) {
+            // A failed connection: dropped, as asyncio's transport does; drain() throws the failure.
+            src.position(src.limit());
+            return;
+        }
         if (state != State.OPEN || eofRequested) {
             throw new IllegalStateException("cannot write to " + this + ": the writer is "
                     + (eofRequested && state == State.OPEN ? "half-closed (writeEof)" : state.name().toLowerCase()));
         }
-        if (lostWith != null || !src.hasRemaining()) {
-            src.position(src.limit());
+        if (!src.hasRemaining()) {
             return;
         }
         if (!queue.isEmpty()) {

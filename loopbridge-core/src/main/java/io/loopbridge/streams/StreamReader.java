@@ -282,6 +282,12 @@ public final class StreamReader {
             if (eof) {
                 throw new IncompleteReadException(take(len), -1);
             }
+            if (room() <= 0) {
+                // Full, and the separator is not in it: only one longer than the limit gets here.
+                throw new LimitOverrunException("separator of " + sepLen + " bytes not found in the " + len
+                        + " bytes the reader holds (twice its limit of " + limit + " bytes); a separator longer"
+                        + " than the limit cannot be found: raise the limit with Streams' limit parameter", offset);
+            }
             waitForData("readUntil");
         }
         if (found > limit) {
@@ -419,6 +425,9 @@ public final class StreamReader {
 
     private void waitForData(String method) throws Exception {
         checkNoWaiter(method);
+        // The connection may have failed after it woke our last wait and before we ran (the
+        // transport reads several times per readiness event): no waiter would ever be woken.
+        throwIfFailed();
         SocketTransport t = transport;
         if (t != null && t.readingPaused()) {
             t.resumeReading();

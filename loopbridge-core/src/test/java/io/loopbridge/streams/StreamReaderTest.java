@@ -221,4 +221,62 @@ class StreamReaderTest {
             return null;
         });
     }
+
+    /**
+     * The transport reads several times per readiness event: bytes that wake a waiting read,
+     * then a reset, can both arrive before the reading task runs. The read must then throw the
+     * failure, not wait for bytes that can no longer come.
+     */
+    @Test
+    void aFailureAfterTheBytesThatWokeAReadIsThrownByTheReadInsteadOfAWaitForever() throws Exception {
+        Async.run(() -> {
+            StreamReader r = new StreamReader(EventLoop.current(), 64);
+            Task<byte[]> exactly = Async.spawn(() -> r.readExactly(10));
+            Async.checkpoint();
+            r.feedData(ascii("abcde"));
+            r.setException(new java.io.IOException("connection reset"));
+            assertThatThrownBy(() -> Async.waitFor(exactly, Duration.ofSeconds(10)))
+                    .isInstanceOf(java.io.IOException.class).hasMessage("connection reset");
+
+            StreamReader lines = new StreamReader(EventLoop.current(), 64);
+            Task<byte[]> line = Async.spawn(() -> lines.readLine());
+            Async.checkpoint();
+            lines.feedData(ascii("no newline yet"));
+            lines.setException(new java.io.IOException("connection reset"));
+            assertThatThrownBy(() -> Async.waitFor(line, Duration.ofSeconds(10)))
+                    .isInstanceOf(java.io.IOException.class).hasMessage("connection reset");
+
+            StreamReader into = new StreamReader(EventLoop.current(), 64);
+            ByteBuffer six = ByteBuffer.allocate(6);
+            Task<Void> filling = Async.spawn(() -> {
+                into.readExactly(six);
+                return null;
+            });
+            Async.checkpoint();
+            into.feedData(ascii("ab"));
+            into.setException(new java.io.IOException("connection reset"));
+            assertThatThrownBy(() -> Async.waitFor(filling, Duration.ofSeconds(10)))
+                    .isInstanceOf(java.io.IOException.class).hasMessage("connection reset");
+            return null;
+        });
+    }
+
+    /**
+     * The reader holds at most twice its limit, so a separator longer than the limit might
+     * never fit beside the bytes before it: once the buffer is full without it, readUntil says
+     * so instead of waiting for bytes the reader will not take.
+     */
+    @Test
+    void readUntilASeparatorLongerThanTheLimitFailsOnceTheBufferIsFullInsteadOfWaitingForever() throws Exception {
+        Async.run(() -> {
+            StreamReader r = new StreamReader(EventLoop.current(), 4);
+            Task<byte[]> until = Async.spawn(() -> r.readUntil(ascii("0123456789")));
+            Async.checkpoint();
+            r.feedData(ascii("abcdefgh")); // twice the limit: no room for more
+            assertThatThrownBy(() -> Async.waitFor(until, Duration.ofSeconds(10)))
+                    .isInstanceOf(LimitOverrunException.class).hasMessageContaining("longer than the limit");
+            assertThat(r.buffered()).as("the data stays, as for any LimitOverrunException of readUntil").isEqualTo(8);
+            return null;
+        });
+    }
 }

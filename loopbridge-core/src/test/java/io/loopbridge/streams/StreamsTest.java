@@ -550,4 +550,32 @@ class StreamsTest {
             return null;
         });
     }
+
+    /**
+     * asyncio's transport drops a write to a connection that was lost (and drain raises the
+     * loss): so does a StreamWriter, however many writes follow the loss.
+     */
+    @Test
+    void writesAfterTheConnectionWasLostAreDroppedAndDrainThrowsTheLoss() throws Exception {
+        Async.run(() -> {
+            EventLoop loop = EventLoop.current();
+            try (ServerSocketChannel l = ServerSocketChannel.open()) {
+                l.bind(new InetSocketAddress(LOCAL, 0));
+                LoopFuture<SocketChannel> accepted = loop.sockAccept(l);
+                Streams.Connection c = Streams.openConnection(LOCAL, l.socket().getLocalPort());
+                try (SocketChannel peer = Async.await(accepted)) {
+                    peer.setOption(StandardSocketOptions.SO_LINGER, 0);
+                }
+                assertThatThrownBy(() -> c.reader().read(1)).as("the reset, seen by a read")
+                        .isInstanceOf(IOException.class).hasMessageContaining("lost");
+                c.writer().write(ascii("header"));
+                c.writer().write(ascii("body"));
+                c.writer().write(ByteBuffer.wrap(ascii("more")));
+                assertThatThrownBy(() -> c.writer().drain()).isInstanceOf(IOException.class).hasMessageContaining("lost");
+                c.writer().awaitClosed();
+            }
+            assertThat(registered()).isZero();
+            return null;
+        });
+    }
 }
