@@ -88,6 +88,9 @@ public final class Threads {
                 worker.set(Thread.currentThread());
             }
             try {
+                if (f.isDone()) {
+                    return; // cancelled while queued: as asyncio, work that never started never runs
+                }
                 f.complete(work.call());
             } catch (Throwable e) {
                 f.completeExceptionally(e);

@@ -75,8 +75,8 @@ final class ThreadsafeFuture<T> extends CompletableFuture<T> {
         if (task != null && !isDone()) {
             try {
                 Waiting.await(this, unit.toNanos(timeout), false, what);
-            } catch (TimeoutException | InterruptedException e) {
-                throw e;
+            } catch (TimeoutException | InterruptedException | CancelledException e) {
+                throw e; // CancelledException: the waiting task was cancelled, not the future
             } catch (Exception ignored) {
                 // The outcome is reported by super.get below.
             }

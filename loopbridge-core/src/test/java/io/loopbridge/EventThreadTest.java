@@ -174,4 +174,28 @@ class EventThreadTest {
             assertThatThrownBy(et::start).isInstanceOf(IllegalStateException.class).hasMessageContaining("already started");
         }
     }
+
+    /**
+     * A task waiting in the timed get() of a runCoroutineThreadsafe future is cancelled: the
+     * cancellation reaches the task (as in the untimed get), it is not swallowed into a further
+     * wait for the future.
+     */
+    @Test
+    void aTaskCancelledInTheTimedGetOfASubmittedFutureIsCancelled() throws Exception {
+        try (EventThread et = new EventThread("et-timed-get").start()) {
+            CompletableFuture<Void> never = new CompletableFuture<>();
+            Async.run(() -> {
+                CompletableFuture<Object> f = et.submit(() -> Async.await(never));
+                // Bounded, so that a swallowed cancellation fails as a TimeoutException instead of hanging.
+                Task<Object> waiting = Async.spawn(() -> f.get(20, TimeUnit.SECONDS));
+                Async.checkpoint();
+                assertThat(waiting.isDone()).isFalse();
+                waiting.cancel();
+                assertThatThrownBy(() -> Async.waitFor(waiting, Duration.ofSeconds(60)))
+                        .isInstanceOf(CancelledException.class);
+                f.cancel(false);
+                return null;
+            });
+        }
+    }
 }

@@ -280,4 +280,38 @@ class ThreadsTest {
         assertThatThrownBy(() -> Threads.runCoroutineThreadsafe(() -> "x", loop))
                 .isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
     }
+
+    /**
+     * As asyncio's to_thread, whose future cancels the executor's pending job: work that a
+     * cancellation overtook while it waited in the executor's queue never runs.
+     */
+    @Test
+    void toThreadWorkCancelledWhileQueuedInTheExecutorNeverRuns() throws Exception {
+        java.util.concurrent.ExecutorService one = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (EventLoop loop = EventLoop.builder().defaultExecutor(one).build()) {
+            CompletableFuture<Void> firstRunning = new CompletableFuture<>();
+            CountDownLatch releaseFirst = new CountDownLatch(1);
+            AtomicInteger secondRan = new AtomicInteger();
+            loop.runUntilComplete(() -> {
+                Task<Object> first = Async.spawn(() -> Threads.toThread(() -> {
+                    firstRunning.complete(null);
+                    releaseFirst.await();
+                    return null;
+                }));
+                Async.await(firstRunning); // the executor's one thread is taken
+                Task<Integer> second = Async.spawn(() -> Threads.toThread(secondRan::incrementAndGet));
+                Async.checkpoint(); // its job now waits in the executor's queue
+                assertThat(second.isDone()).isFalse();
+                second.cancel();
+                assertThatThrownBy(() -> Async.await(second)).isInstanceOf(CancelledException.class);
+                releaseFirst.countDown();
+                Async.await(first);
+                Async.await(CompletableFuture.runAsync(() -> { }, one)); // FIFO: the queued job was taken before
+                return null;
+            });
+            assertThat(secondRan.get()).as("the cancelled job ran").isZero();
+        } finally {
+            one.shutdownNow();
+        }
+    }
 }
