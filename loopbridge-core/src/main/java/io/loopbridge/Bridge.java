@@ -72,15 +72,17 @@ public final class Bridge {
     public static <T> T runSync(Callable<T> body, OnLoop onLoop) throws Exception {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(onLoop, "onLoop");
+        Task<?> task;
         try {
-            if (Waiting.enter("Bridge.runSync") != null) {
-                return body.call(); // inside a task: inline
-            }
+            task = Waiting.enter("Bridge.runSync");
         } catch (BlockingOnLoopException e) {
             if (onLoop == OnLoop.REFUSE) {
                 throw e;
             }
             return runInWorker(body);
+        }
+        if (task != null) {
+            return body.call(); // inside a task: inline (what it throws is its own, never a reason to run it again)
         }
         EventLoop loop = threadLoop();
         return loop.runUntilComplete(loop.createTask(body));
@@ -128,11 +130,14 @@ public final class Bridge {
                 worker.join();
                 break;
             } catch (InterruptedException e) {
+                if (!interrupted) {
+                    worker.interrupt(); // its loop cancels the body's task, which ends the worker
+                }
                 interrupted = true;
             }
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        if (interrupted && !(failure[0] instanceof InterruptedException)) {
+            Thread.currentThread().interrupt(); // else the InterruptedException below reports it
         }
         log.warn("Bridge.runSync blocked thread '{}' for {} ms running the body on a worker loop (OnLoop.RUN_IN_WORKER)",
                 Thread.currentThread().getName(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));

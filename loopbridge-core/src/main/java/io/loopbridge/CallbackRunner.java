@@ -58,6 +58,12 @@ final class CallbackRunner {
     private LoopEvents.SlowCallback relayEvent;
     private long relayStart;
 
+    /**
+     * FAST loop on its platform thread: sees interrupts that arrive while a task's virtual thread
+     * is mounted on it (the JDK clears the carrier's interrupt status then). Null otherwise.
+     */
+    private InterruptWatch interruptWatch;
+
     CallbackRunner(Loop loop, TaskMode mode, long slowLogNanos, long blockedThresholdNanos) {
         this.loop = loop;
         this.fastTasks = mode == TaskMode.FAST;
@@ -69,6 +75,10 @@ final class CallbackRunner {
     /** The thread calling this took the loop's turn; returns the turn it held before, for {@link #turnLeft}. */
     LoopWatch turnEntered() {
         callbackContext = null;
+        if (fastTasks && !Thread.currentThread().isVirtual()) {
+            interruptWatch = new InterruptWatch();
+            interruptWatch.arm();
+        }
         LoopWatch previous = RunningTurns.enter(watch);
         if (watched) {
             BlockedLoopWatchdog.ensureRunning();
@@ -79,13 +89,31 @@ final class CallbackRunner {
     /** The thread calling this leaves the loop's turn. */
     void turnLeft(LoopWatch previous) {
         callbackContext = null;
+        InterruptWatch w = interruptWatch;
+        if (w != null) {
+            interruptWatch = null;
+            w.disarm();
+            if (w.fired()) {
+                Thread.currentThread().interrupt(); // not taken by the loop: the caller sees it
+            }
+        }
         RunningTurns.leave(previous);
     }
 
-    /** Whether the loop thread was interrupted since the last call; clears it. */
+    /** Whether the loop thread was interrupted since the last call; clears it. Once per iteration. */
     boolean takeInterrupt() {
         boolean interrupted = Thread.interrupted() | interruptSeen;
         interruptSeen = false;
+        InterruptWatch w = interruptWatch;
+        if (w != null) {
+            if (w.fired()) {
+                interrupted = true;
+                w.disarm();
+                w = new InterruptWatch();
+                interruptWatch = w;
+            }
+            w.arm(); // again: a blocking select in this iteration replaced it with its own
+        }
         return interrupted;
     }
 

@@ -134,4 +134,56 @@ class BridgeTest {
         t.join();
         assertThat(out.get()).isEqualTo(TaskMode.PORTABLE);
     }
+
+    /** What the body throws inside a task is its own outcome, even a BlockingOnLoopException: it is never run again on a worker. */
+    @Test
+    void insideATaskTheBodyRunsOnceWhateverItThrows() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        Object out = Async.run(() -> {
+            try {
+                return Bridge.runSync(() -> {
+                    runs.incrementAndGet();
+                    throw new BlockingOnLoopException("thrown by the body itself");
+                }, Bridge.OnLoop.RUN_IN_WORKER);
+            } catch (BlockingOnLoopException e) {
+                return e.getMessage();
+            }
+        });
+        assertThat(out).isEqualTo("thrown by the body itself");
+        assertThat(runs.get()).isEqualTo(1);
+    }
+
+    /**
+     * A loop thread blocked in runSync(RUN_IN_WORKER) is interrupted: the interrupt reaches the
+     * worker's loop, which cancels the body (as Async.run on an interrupted thread), and the
+     * caller gets the InterruptedException, instead of waiting for a body that may never end.
+     */
+    @Test
+    void interruptingALoopThreadWaitingForItsWorkerCancelsTheBody() throws Exception {
+        try (EventLoop loop = EventLoop.create(); TestLoops.Background bg = new TestLoops.Background(loop)) {
+            CountDownLatch bodyStarted = new CountDownLatch(1);
+            CompletableFuture<Object> never = new CompletableFuture<>();
+            CompletableFuture<Object> outcome = new CompletableFuture<>();
+            CompletableFuture<Boolean> interruptStatus = new CompletableFuture<>();
+            loop.callSoonThreadsafe(() -> {
+                try {
+                    outcome.complete(Bridge.runSync(() -> {
+                        bodyStarted.countDown();
+                        return Async.await(never);
+                    }, Bridge.OnLoop.RUN_IN_WORKER));
+                } catch (Throwable e) {
+                    outcome.complete(e);
+                }
+                interruptStatus.complete(Thread.interrupted());
+            });
+            bodyStarted.await();
+            try {
+                bg.thread.interrupt();
+                assertThat(outcome.get(30, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+                assertThat(interruptStatus.get()).as("reported by the exception, as the JDK's blocking calls do").isFalse();
+            } finally {
+                never.complete("released"); // if the interrupt did not end the body, the test still ends
+            }
+        }
+    }
 }

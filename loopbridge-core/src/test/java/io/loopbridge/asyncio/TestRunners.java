@@ -396,6 +396,52 @@ class TestRunners {
     }
 
     /**
+     * As {@link #test_interrupt_call_soon}, with the interrupt sent by another thread while the
+     * body spins, as the original's interrupt_main arrives asynchronously. In FAST mode the
+     * runner's thread is the carrier of the body's virtual thread, and the JDK clears a
+     * carrier's interrupt status on every mount and unmount: an interrupt landing during a step
+     * must still cancel the body. Repeated, each run bounded (the body gives up after its
+     * checkpoints, so a lost interrupt fails the test instead of spinning).
+     */
+    @Test
+    void test_interrupt_call_soon_from_another_thread() throws Exception {
+        Thread runnerThread = Thread.currentThread();
+        for (int round = 0; round < 50; round++) {
+            CountDownLatch spinning = new CountDownLatch(1);
+            AtomicBoolean sawCancellation = new AtomicBoolean();
+            Thread interrupter = Thread.ofPlatform().name("interrupter-" + round).start(() -> {
+                try {
+                    spinning.await();
+                    runnerThread.interrupt();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            try (Runner runner = new Runner()) {
+                Throwable thrown = catchThrowable(() -> runner.run(() -> {
+                    try {
+                        for (int i = 0; i < 5_000_000; i++) {
+                            if (i == 10) {
+                                spinning.countDown();
+                            }
+                            Async.checkpoint();
+                        }
+                        return "never interrupted";
+                    } catch (CancelledException e) {
+                        sawCancellation.set(true);
+                    }
+                    throw new CancelledException("raised again by the body");
+                }));
+                assertThat(thrown).as("round %d", round).isInstanceOf(InterruptedException.class);
+                assertThat(sawCancellation).as("round %d", round).isTrue();
+            } finally {
+                interrupter.join();
+                Thread.interrupted();
+            }
+        }
+    }
+
+    /**
      * An interrupt of the runner's thread while the body awaits a future cancels both the
      * future and the body; run throws InterruptedException (KeyboardInterrupt). A guard thread
      * completes the future if nothing happened for 10 s, so that an ignored interrupt fails the
