@@ -180,11 +180,13 @@ public final class Threads {
         LoopFuture<T> f = new LoopFuture<>(loop);
         CarriedContext carried = CarriedContext.capture();
         ex.execute(() -> {
+            // Completed here (a LoopFuture completes from any thread; its callbacks still run on
+            // the loop), not through a post: a loop closed meanwhile would drop the post, and a
+            // plain thread waiting in get() would wait forever.
             try {
-                T v = carried.call(work);
-                loop.post(new Callback(() -> f.complete(v), null));
+                f.complete(carried.call(work));
             } catch (Throwable e) {
-                loop.post(new Callback(() -> f.completeExceptionally(e), null));
+                f.completeExceptionally(e);
             }
         });
         return f;

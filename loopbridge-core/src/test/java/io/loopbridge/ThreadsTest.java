@@ -314,4 +314,31 @@ class ThreadsTest {
             one.shutdownNow();
         }
     }
+
+    /**
+     * The future of runInExecutor gets the work's outcome even when its loop closed while the
+     * work ran: a plain thread waiting in get() is not left waiting for a callback the closed
+     * loop would never run.
+     */
+    @Test
+    void runInExecutorsFutureCompletesWhenItsLoopClosedWhileTheWorkRan() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            CountDownLatch running = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            LoopFuture<String> f;
+            try (EventLoop loop = EventLoop.create()) {
+                f = loop.runInExecutor(pool, () -> {
+                    running.countDown();
+                    release.await();
+                    return "done";
+                });
+                running.await();
+            }
+            release.countDown();
+            assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("done");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
