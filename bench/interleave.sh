@@ -35,14 +35,8 @@ NAME="${INTERLEAVE_NAME:-$(echo "$REGEX" | tr -c 'A-Za-z0-9_.-' '_')}"
 source "$ROOT/bench/find-jdk.sh"
 JDK="$(find_jdk)" || die "no JDK 21+ found: set JAVA_HOME, or install one under /usr/lib/jvm or ~/.jdks"
 JAVA="$JDK/bin/java"
-if [[ "${BENCH_REBUILD:-0}" == 1 || ! -f "$JAR" ]] ||
-   [[ -n "$(find pom.xml loopbridge-core loopbridge-bench -newer "$JAR" \
-            \( -name '*.java' -o -name '*.kt' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) \
-            -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
-  echo "== building $JAR"
-  JAVA_HOME="$JDK" mvn -B -q -pl loopbridge-bench -am package -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip
-fi
-[[ -f "$JAR" ]] || die "build produced no $JAR"
+source "$ROOT/bench/bench-jar.sh"
+ensure_bench_jar "$JDK" || die "build produced no $JAR"
 
 read -ra FORK_ARGS <<<"${INTERLEAVE_JMH:--f 1 -wi 2 -i 3}"
 OUT="bench-results/interleave/$NAME"

@@ -38,16 +38,9 @@ else
   JDK="$(find_jdk)" || die "no JDK 21+ found: set JAVA_HOME, or install one under /usr/lib/jvm or ~/.jdks"
   JAVA="$JDK/bin/java"
 
-  # --- the JMH jar, rebuilt when a source or pom is newer than it --------------------------
-  if [[ "${BENCH_REBUILD:-0}" == 1 || ! -f "$JAR" ]] ||
-     [[ -n "$(find pom.xml loopbridge-core loopbridge-bench -newer "$JAR" \
-              \( -name '*.java' -o -name '*.kt' -o -name 'pom.xml' -o -path '*/src/main/resources/*' \) \
-              -not -path '*/target/*' -print -quit 2>/dev/null)" ]]; then
-    echo "== building $JAR"
-    # Maven runs on that JDK too: the jar plugin reads module-info.class with Maven's own JVM.
-    JAVA_HOME="$JDK" mvn -B -q -pl loopbridge-bench -am package -DskipTests -Dmaven.javadoc.skip -Dmaven.source.skip
-  fi
-  [[ -f "$JAR" ]] || die "build produced no $JAR"
+  # --- the JMH jar, rebuilt when a source or pom is newer than it (bench/bench-jar.sh) -----
+  source "$ROOT/bench/bench-jar.sh"
+  ensure_bench_jar "$JDK" || die "build produced no $JAR"
 fi
 
 mkdir -p bench-results

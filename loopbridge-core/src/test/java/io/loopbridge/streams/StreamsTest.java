@@ -342,14 +342,8 @@ class StreamsTest {
     @Test
     void writingToAResetConnectionFailsInDrain() throws Exception {
         Async.run(() -> {
-            EventLoop loop = EventLoop.current();
             try (ServerSocketChannel l = ServerSocketChannel.open()) {
-                l.bind(new InetSocketAddress(LOCAL, 0));
-                LoopFuture<SocketChannel> accepted = loop.sockAccept(l);
-                Streams.Connection c = Streams.openConnection(LOCAL, l.socket().getLocalPort());
-                try (SocketChannel peer = Async.await(accepted)) {
-                    peer.setOption(StandardSocketOptions.SO_LINGER, 0);
-                }
+                Streams.Connection c = connectionWhosePeerResets(l);
                 assertThatThrownBy(() -> {
                     byte[] data = new byte[64 * 1024];
                     for (int i = 0; i < 1000; i++) {
@@ -558,14 +552,8 @@ class StreamsTest {
     @Test
     void writesAfterTheConnectionWasLostAreDroppedAndDrainThrowsTheLoss() throws Exception {
         Async.run(() -> {
-            EventLoop loop = EventLoop.current();
             try (ServerSocketChannel l = ServerSocketChannel.open()) {
-                l.bind(new InetSocketAddress(LOCAL, 0));
-                LoopFuture<SocketChannel> accepted = loop.sockAccept(l);
-                Streams.Connection c = Streams.openConnection(LOCAL, l.socket().getLocalPort());
-                try (SocketChannel peer = Async.await(accepted)) {
-                    peer.setOption(StandardSocketOptions.SO_LINGER, 0);
-                }
+                Streams.Connection c = connectionWhosePeerResets(l);
                 assertThatThrownBy(() -> c.reader().read(1)).as("the reset, seen by a read")
                         .isInstanceOf(IOException.class).hasMessageContaining("lost");
                 c.writer().write(ascii("header"));
@@ -577,5 +565,16 @@ class StreamsTest {
             assertThat(registered()).isZero();
             return null;
         });
+    }
+
+    /** A connection to a raw peer accepted on {@code l}, which closes at once with a reset (SO_LINGER 0). In a task. */
+    private static Streams.Connection connectionWhosePeerResets(ServerSocketChannel l) throws Exception {
+        l.bind(new InetSocketAddress(LOCAL, 0));
+        LoopFuture<SocketChannel> accepted = EventLoop.current().sockAccept(l);
+        Streams.Connection c = Streams.openConnection(LOCAL, l.socket().getLocalPort());
+        try (SocketChannel peer = Async.await(accepted)) {
+            peer.setOption(StandardSocketOptions.SO_LINGER, 0);
+        }
+        return c;
     }
 }
