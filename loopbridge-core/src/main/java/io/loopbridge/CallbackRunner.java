@@ -112,9 +112,21 @@ final class CallbackRunner {
                 w = new InterruptWatch();
                 interruptWatch = w;
             }
-            w.arm(); // again: a blocking select in this iteration replaced it with its own
+            w.arm(); // again: the iteration's callbacks may have run channel operations of their own
         }
         return interrupted;
+    }
+
+    /**
+     * After a wait that may have blocked in a select: the selector registered its own
+     * interruptible operation on this thread and unregistered it at the end, so the interrupt
+     * watch is registered again before the iteration's task steps run.
+     */
+    void waitEnded() {
+        InterruptWatch w = interruptWatch;
+        if (w != null) {
+            w.arm();
+        }
     }
 
     /** A relayed task step starts: the loop handed the turn to {@code entry}'s thread. */

@@ -513,6 +513,9 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         long timeout = !ready.isEmpty() || stopping ? 0 : timers.timeout(clock.nanoTime());
         if (timeout != 0 || ioSelector.selectorOrNull() != null) {
             poll(timeout, maxSleepNanos);
+            if (timeout != 0) {
+                runner.waitEnded();
+            }
         }
         if (timers.size() > 0) {
             timers.moveDue(clock.nanoTime(), ready);
