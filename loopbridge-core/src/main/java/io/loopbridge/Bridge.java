@@ -37,7 +37,12 @@ public final class Bridge {
     public enum OnLoop {
         /** Throw {@link BlockingOnLoopException} (the default). */
         REFUSE,
-        /** Block this thread while a worker thread runs the body on a fresh loop; logged. */
+        /**
+         * Block this thread while a worker thread runs the body on a fresh loop; logged. An
+         * interrupt of the blocked thread is passed to the worker, whose loop cancels the body
+         * (as {@link Async#run} on an interrupted thread): the call then throws
+         * {@link InterruptedException}.
+         */
         RUN_IN_WORKER
     }
 
