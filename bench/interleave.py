@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import fmt, lower_is_better, parse_unit, short_name  # noqa: E402
+from report import fmt, lower_is_better, params_text, parse_unit, short_name  # noqa: E402
 
 FILE = re.compile(r"^round-(?P<r>\d+)\.(?P<impl>.+)\.json$")
 
@@ -26,7 +26,7 @@ def load(directory):
             continue
         for b in json.loads(path.read_text() or "[]"):
             params = {k: v for k, v in (b.get("params") or {}).items() if k != "impl"}
-            key = (short_name(b["benchmark"]), ", ".join(f"{k}={v}" for k, v in params.items()) or "-")
+            key = (short_name(b["benchmark"]), params_text(params))
             pm = b["primaryMetric"]
             scores.setdefault(key, {}).setdefault(m.group("impl"), {})[int(m.group("r"))] = (pm["score"], pm["scoreUnit"])
     return scores

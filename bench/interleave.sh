@@ -20,7 +20,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-JAR=loopbridge-bench/target/loopbridge-bench.jar
+source "$ROOT/bench/bench-jar.sh"
+JAR="$BENCH_JAR"
 die() { echo "interleave.sh: $*" >&2; exit 1; }
 
 [[ $# -ge 2 ]] || die "usage: bench/interleave.sh REGEX REF,IMPL[,IMPL...] [ROUNDS] [extra JMH args]"
@@ -35,7 +36,6 @@ NAME="${INTERLEAVE_NAME:-$(echo "$REGEX" | tr -c 'A-Za-z0-9_.-' '_')}"
 source "$ROOT/bench/find-jdk.sh"
 JDK="$(find_jdk)" || die "no JDK 21+ found: set JAVA_HOME, or install one under /usr/lib/jvm or ~/.jdks"
 JAVA="$JDK/bin/java"
-source "$ROOT/bench/bench-jar.sh"
 ensure_bench_jar "$JDK" || die "build produced no $JAR"
 
 read -ra FORK_ARGS <<<"${INTERLEAVE_JMH:--f 1 -wi 2 -i 3}"

@@ -17,7 +17,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-JAR=loopbridge-bench/target/loopbridge-bench.jar
+source "$ROOT/bench/bench-jar.sh"          # ensure_bench_jar, and the jar's path
+JAR="$BENCH_JAR"
 PYDIR=bench/python                      # the asyncio baselines, relative to the repo root
 
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -39,7 +40,6 @@ else
   JAVA="$JDK/bin/java"
 
   # --- the JMH jar, rebuilt when a source or pom is newer than it (bench/bench-jar.sh) -----
-  source "$ROOT/bench/bench-jar.sh"
   ensure_bench_jar "$JDK" || die "build produced no $JAR"
 fi
 

@@ -111,18 +111,18 @@ final class CallbackRunner {
                 w.disarm();
                 w = new InterruptWatch();
                 interruptWatch = w;
+                w.arm();
             }
-            w.arm(); // again: the iteration's callbacks may have run channel operations of their own
         }
         return interrupted;
     }
 
     /**
-     * After a wait that may have blocked in a select: the selector registered its own
-     * interruptible operation on this thread and unregistered it at the end, so the interrupt
-     * watch is registered again before the iteration's task steps run.
+     * An iteration's callbacks are about to run: registers the interrupt watch again, since a
+     * channel operation of this thread since the last iteration (a blocking select of the wait
+     * for work, or a callback's own) replaced it with its own and unregistered that at its end.
      */
-    void waitEnded() {
+    void iterationStarts() {
         InterruptWatch w = interruptWatch;
         if (w != null) {
             w.arm();

@@ -22,8 +22,8 @@ final class InterruptWatch extends AbstractInterruptibleChannel {
     /**
      * Loop thread: (re-)registers this watch as the thread's interruptible operation. A channel
      * operation of the thread's own (a blocking select) replaces it and unregisters at its end,
-     * so the loop arms it again after each wait that may have selected. An interrupt already
-     * pending fires it at once.
+     * so the loop arms it again before each iteration's callbacks. An interrupt already pending
+     * fires it at once.
      */
     void arm() {
         begin();

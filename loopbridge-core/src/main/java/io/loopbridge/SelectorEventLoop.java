@@ -513,9 +513,6 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         long timeout = !ready.isEmpty() || stopping ? 0 : timers.timeout(clock.nanoTime());
         if (timeout != 0 || ioSelector.selectorOrNull() != null) {
             poll(timeout, maxSleepNanos);
-            if (timeout != 0) {
-                runner.waitEnded();
-            }
         }
         if (timers.size() > 0) {
             timers.moveDue(clock.nanoTime(), ready);
@@ -524,6 +521,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         // a bounded batch per iteration so timers and I/O keep their turns under a flood.
         iterationReady = ready.size();
         iterationIncoming = INCOMING_BATCH;
+        runner.iterationStarts();
     }
 
     /**

@@ -64,22 +64,15 @@ final class ThreadsafeFuture<T> extends CompletableFuture<T> {
 
     @Override
     public T get() throws InterruptedException, ExecutionException {
-        awaitByTheRule("get()");
+        awaitByTheRule("Future.get() of runCoroutineThreadsafe", -1);
         return super.get();
     }
 
     @Override
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-        String what = "Future.get of runCoroutineThreadsafe";
-        Task<?> task = Waiting.enter(what);
-        if (task != null && !isDone()) {
-            try {
-                Waiting.await(this, unit.toNanos(timeout), false, what);
-            } catch (TimeoutException | InterruptedException | CancelledException e) {
-                throw e; // CancelledException: the waiting task was cancelled, not the future
-            } catch (Exception ignored) {
-                // The outcome is reported by super.get below.
-            }
+        long nanos = unit.toNanos(timeout);
+        if (!awaitByTheRule("Future.get of runCoroutineThreadsafe", nanos)) {
+            throw new TimeoutException("Future.get of runCoroutineThreadsafe timed out after " + nanos + " ns: " + this);
         }
         return super.get(timeout, unit);
     }
@@ -87,7 +80,7 @@ final class ThreadsafeFuture<T> extends CompletableFuture<T> {
     @Override
     public T join() {
         try {
-            awaitByTheRule("join()");
+            awaitByTheRule("Future.join() of runCoroutineThreadsafe", -1);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.util.concurrent.CompletionException(e);
@@ -95,18 +88,31 @@ final class ThreadsafeFuture<T> extends CompletableFuture<T> {
         return super.join();
     }
 
-    private void awaitByTheRule(String what) throws InterruptedException {
+    /**
+     * The one rule for get/join: on a loop thread outside a task it throws; in a task it
+     * suspends the task until this future is done, at most {@code timeoutNanos} (negative: no
+     * bound), and returns false if that wait timed out. The waiting task's own cancellation or
+     * interrupt is thrown; the future's outcome is left to {@code super.get}/{@code join}.
+     */
+    private boolean awaitByTheRule(String call, long timeoutNanos) throws InterruptedException {
         // Checked even when done: a call that is refused only sometimes is worse than one always refused.
-        Task<?> task = Waiting.enter("Future." + what + " of runCoroutineThreadsafe");
+        Task<?> task = Waiting.enter(call);
         if (task != null && !isDone()) {
             try {
-                task.await(this);
+                if (timeoutNanos < 0) {
+                    task.await(this);
+                } else {
+                    Waiting.await(this, timeoutNanos, false, call);
+                }
             } catch (InterruptedException | CancelledException e) {
                 throw e;
+            } catch (TimeoutException e) {
+                return isDone(); // done: it was the future's own outcome, which super.get reports
             } catch (Exception ignored) {
-                // The outcome is reported by the caller through super.get/join.
+                // The future's own outcome: reported by super.get/join.
             }
         }
+        return true;
     }
 
     @Override

@@ -230,35 +230,31 @@ class StreamReaderTest {
     @Test
     void aFailureAfterTheBytesThatWokeAReadIsThrownByTheReadInsteadOfAWaitForever() throws Exception {
         Async.run(() -> {
-            StreamReader r = new StreamReader(EventLoop.current(), 64);
-            Task<byte[]> exactly = Async.spawn(() -> r.readExactly(10));
-            Async.checkpoint();
-            r.feedData(ascii("abcde"));
-            r.setException(new java.io.IOException("connection reset"));
-            assertThatThrownBy(() -> Async.waitFor(exactly, Duration.ofSeconds(10)))
-                    .isInstanceOf(java.io.IOException.class).hasMessage("connection reset");
-
-            StreamReader lines = new StreamReader(EventLoop.current(), 64);
-            Task<byte[]> line = Async.spawn(() -> lines.readLine());
-            Async.checkpoint();
-            lines.feedData(ascii("no newline yet"));
-            lines.setException(new java.io.IOException("connection reset"));
-            assertThatThrownBy(() -> Async.waitFor(line, Duration.ofSeconds(10)))
-                    .isInstanceOf(java.io.IOException.class).hasMessage("connection reset");
-
-            StreamReader into = new StreamReader(EventLoop.current(), 64);
+            assertFailureAfterWakingBytesIsThrown("abcde", r -> r.readExactly(10));
+            assertFailureAfterWakingBytesIsThrown("no newline yet", StreamReader::readLine);
             ByteBuffer six = ByteBuffer.allocate(6);
-            Task<Void> filling = Async.spawn(() -> {
-                into.readExactly(six);
+            assertFailureAfterWakingBytesIsThrown("ab", r -> {
+                r.readExactly(six);
                 return null;
             });
-            Async.checkpoint();
-            into.feedData(ascii("ab"));
-            into.setException(new java.io.IOException("connection reset"));
-            assertThatThrownBy(() -> Async.waitFor(filling, Duration.ofSeconds(10)))
-                    .isInstanceOf(java.io.IOException.class).hasMessage("connection reset");
             return null;
         });
+    }
+
+    /** A read of its own reader in a task; bytes that wake it and a failure, both before it runs. In a task. */
+    private static void assertFailureAfterWakingBytesIsThrown(String bytes, ReadCall read) throws Exception {
+        StreamReader r = new StreamReader(EventLoop.current(), 64);
+        Task<Object> reading = Async.spawn(() -> read.on(r));
+        Async.checkpoint();
+        r.feedData(ascii(bytes));
+        r.setException(new java.io.IOException("connection reset"));
+        assertThatThrownBy(() -> Async.waitFor(reading, Duration.ofSeconds(10)))
+                .isInstanceOf(java.io.IOException.class).hasMessage("connection reset");
+    }
+
+    /** One read call on a reader. */
+    private interface ReadCall {
+        Object on(StreamReader r) throws Exception;
     }
 
     /**
