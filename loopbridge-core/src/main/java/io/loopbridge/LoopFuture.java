@@ -326,17 +326,36 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
 
     // ---------------------------------------------------------------- CompletionStage
 
-    /** A CompletableFuture completed, on the loop, with this future's outcome. */
+    /**
+     * A CompletableFuture completed, on the loop, with this future's outcome. Cancelling it
+     * cancels this future (a task gets a cancellation request) and it reports cancelled once this
+     * future is done, as asyncio chains a future to its copy both ways.
+     */
     @Override
     public synchronized CompletableFuture<T> toCompletableFuture() {
         if (view == null) {
-            CompletableFuture<T> cf = new CompletableFuture<>();
+            CompletableFuture<T> cf = new View<>(this);
             view = cf;
             markRetrieved();
             // Complete on the loop so that dependent stages run there, never inside complete().
             addListener(f -> loop.post(new Callback(() -> copyTo(cf), null)));
         }
         return view;
+    }
+
+    /** The view of {@link #toCompletableFuture()}: thread-safe; its cancel goes to the source. */
+    private static final class View<T> extends CompletableFuture<T> {
+        private final LoopFuture<T> source;
+
+        View(LoopFuture<T> source) {
+            this.source = source;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            // The source's outcome, cancelled or not, reaches this view through copyTo.
+            return !isDone() && source.cancel((String) null);
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -37,6 +37,12 @@ final class LoopTasks {
         /** The exception the finished task failed with (now counted as seen), or null. */
         Throwable takeFailure();
 
+        /**
+         * The loop closed and this task did not finish: ends it cancelled with {@code message},
+         * so whoever waits for it is released. Its body never resumes (no loop runs it).
+         */
+        void abandon(String message);
+
         /** The ContextVar values the task runs with now. */
         Context values();
 
@@ -113,7 +119,6 @@ final class LoopTasks {
         unretrieved.remove(w);
     }
 
-    /** Reports every failure still unread (the loop is closing). */
     /**
      * At close, for the tasks {@link #cancelAll} cancelled: reports to the loop's exception
      * handler each one that failed instead of ending cancelled (as asyncio.run does).
@@ -128,6 +133,14 @@ final class LoopTasks {
         }
     }
 
+    /** At close, after the drain: ends every task still unfinished ({@link Entry#abandon}). */
+    void abandonAll(String message) {
+        for (Entry e : snapshot()) {
+            e.abandon(message);
+        }
+    }
+
+    /** Reports every failure still unread (the loop is closing). */
     void reportUnretrieved() {
         if (unretrieved.isEmpty()) {
             return;

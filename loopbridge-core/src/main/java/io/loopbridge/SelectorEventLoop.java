@@ -69,6 +69,8 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     private final IoSelector ioSelector;
     private final IdleWait idle;
     private final LoopTasks tasks = new LoopTasks();
+    /** How long close() lets cancelled tasks finish their cleanup; tests shorten it. */
+    volatile long closeDrainNanos = CLOSE_DRAIN_NANOS;
     private final DefaultExecutor executor;
     private final CallbackRunner runner;
 
@@ -734,9 +736,14 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             }
             List<LoopTasks.Entry> cancelled = tasks.isEmpty() ? List.of() : tasks.cancelAll("event loop '" + name() + "' is closing");
             if (!runUntil(() -> tasks.isEmpty() && ready.isEmpty() && incoming.isEmpty(),
-                    System.nanoTime() + CLOSE_DRAIN_NANOS)) {
+                    System.nanoTime() + closeDrainNanos)) {
+                long ms = TimeUnit.NANOSECONDS.toMillis(closeDrainNanos);
                 log.warn("event loop '{}' closed with {} task(s) that did not finish within {} ms of cancellation: {}",
-                        name(), tasks.size(), TimeUnit.NANOSECONDS.toMillis(CLOSE_DRAIN_NANOS), tasks.snapshot());
+                        name(), tasks.size(), ms, tasks.snapshot());
+                // Their bodies never resume; end them so a thread in EventThread.call or a task of
+                // another loop waiting for one is released instead of waiting forever.
+                tasks.abandonAll("event loop '" + name() + "' closed while this task was still running: it did not "
+                        + "finish within " + ms + " ms of its cancellation");
             }
             tasks.reportFailedAfterCancel(cancelled, this);
             tasks.reportUnretrieved();

@@ -201,6 +201,12 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
         return ((Failure) rawOutcome()).exception;
     }
 
+    @Override
+    public void abandon(String message) {
+        loop.tasks().remove(this);
+        setOutcome(new Cancelled(message));
+    }
+
     /** A future this task awaits is done: give the task its next step. */
     @Override
     public void futureDone(LoopFuture<?> future) {

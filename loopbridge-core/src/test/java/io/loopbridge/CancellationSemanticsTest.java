@@ -194,4 +194,32 @@ class CancellationSemanticsTest {
             });
         }
     }
+
+    /**
+     * test_wrap_future_cancel, in the direction a Java caller meets it: asyncio chains a
+     * future to its copy both ways, so cancelling the CompletableFuture view of a task cancels
+     * the task (it used to run on, and the view stayed pending until it ended).
+     */
+    @Test
+    void test_wrap_future_cancel() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            LoopFuture<Void> never = loop.createFuture();
+            Task<String> t = loop.createTask(() -> {
+                Async.await(never);
+                return "ran on";
+            });
+            java.util.concurrent.CompletableFuture<String> view = t.toCompletableFuture();
+            Task<Boolean> canceller = loop.createTask(() -> view.cancel(true));
+            assertThat(loop.runUntilComplete(canceller)).isTrue();
+            Throwable thrown = catchThrowable(() -> loop.runUntilComplete(t));
+            assertThat(thrown).isInstanceOf(CancelledException.class);
+            assertThat(t.isCancelled()).isTrue();
+            loop.runUntilComplete(loop.createTask(() -> {
+                Async.sleep(Duration.ZERO); // the view is completed by a callback on the loop
+                return null;
+            }));
+            assertThat(view.isCancelled()).isTrue();
+            assertThat(view.cancel(true)).isFalse();
+        }
+    }
 }

@@ -198,4 +198,41 @@ class EventThreadTest {
             });
         }
     }
+
+    /**
+     * A task that outlives close (here it waits for work that ignores cancellation) used to
+     * leave its caller waiting forever: its completion was posted to the closed loop and dropped.
+     */
+    @Test
+    void aTaskThatOutlivesCloseEndsCancelledAndReleasesItsCaller() throws Exception {
+        EventThread et = new EventThread("et-outlive").start();
+        ((SelectorEventLoop) et.loop()).closeDrainNanos = TimeUnit.MILLISECONDS.toNanos(50);
+        CountDownLatch working = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<String> caller = CompletableFuture.supplyAsync(() -> {
+            try {
+                return et.call(() -> Threads.toThread(() -> {
+                    working.countDown();
+                    release.await();
+                    return "late";
+                }, null, Threads.CancelPolicy.WAIT));
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, Thread::startVirtualThread);
+        working.await();
+        // close() then waits (bounded) for the default executor's worker, which the latch holds.
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> et.close(Duration.ofMillis(20)),
+                Thread::startVirtualThread);
+        try {
+            assertThatThrownBy(() -> caller.get(30, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(CancelledException.class)
+                    .hasMessageContaining("et-outlive").hasMessageContaining("closed while this task was still running");
+        } finally {
+            release.countDown();
+        }
+        closing.get(30, TimeUnit.SECONDS);
+        assertThat(et.isClosed()).isTrue();
+    }
 }
