@@ -218,7 +218,10 @@ public final class EventThread implements AutoCloseable {
 
     /**
      * Graceful stop: refuses new work, gives running tasks {@code grace} to finish, cancels the
-     * rest, runs the done callbacks, joins the thread. Idempotent.
+     * rest, runs the done callbacks, joins the thread. A task that has still not finished 5 s
+     * after its cancellation (it ignores it, or waits for work that does) is ended cancelled and
+     * logged, so a caller waiting in {@link #call} or on a {@link #submit} future is released.
+     * Idempotent.
      *
      * @throws IllegalStateException if called from this event thread itself (it would wait for itself)
      */
