@@ -891,11 +891,29 @@ class TestLocks {
         }
 
         /**
-         * A wait under wait_for's timeout raises TimeoutException. Async.waitFor takes a stage, so
-         * the wait runs in a task of its own (3.13's wait_for awaits the coroutine in the caller).
+         * A wait under a timeout raises TimeoutException, and the waiting task holds the lock
+         * again when it does (3.12+'s wait_for awaits the wait in the caller, under a timeout
+         * scope: the same as Async.timeout here).
          */
         @Test
         void test_timeout_in_block() throws Exception {
+            runAsync(() -> {
+                AsyncCondition condition = new AsyncCondition();
+                try (AsyncLock.Held held = condition.hold()) {
+                    assertThrows(TimeoutException.class, () -> {
+                        try (Timeout t = Async.timeout(Duration.ofMillis(500))) {
+                            condition.await();
+                        }
+                    });
+                    assertTrue(condition.isLocked());
+                }
+                assertFalse(condition.isLocked());
+            });
+        }
+
+        /** The same through Async.waitFor, whose stage is a task of its own: that task's wait times out. */
+        @Test
+        void timeoutInBlockThroughWaitFor() throws Exception {
             runAsync(() -> {
                 AsyncCondition condition = new AsyncCondition();
                 try (AsyncLock.Held held = condition.hold()) {
