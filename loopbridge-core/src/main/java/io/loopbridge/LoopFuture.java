@@ -2,6 +2,7 @@ package io.loopbridge;
 
 import java.util.ArrayList;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -386,15 +387,52 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
         if (stage instanceof LoopFuture<T> lf && lf.loop == loop) {
             return lf;
         }
-        LoopFuture<T> f = new LoopFuture<>(loop);
+        LoopFuture<T> f = new Wrapper<>(loop, stage);
         stage.whenComplete((v, e) -> loop.post(new Callback(() -> {
-            if (e != null) {
-                f.completeExceptionally(Exceptions.unwrap(e));
+            Throwable u = e == null ? null : Exceptions.unwrap(e);
+            if (u instanceof CancellationException c && !(u instanceof CancelledException)) {
+                f.cancel(c.getMessage()); // a cancelled source makes a cancelled copy, as asyncio's wrap_future
+            } else if (u != null) {
+                f.completeExceptionally(u);
             } else {
                 f.complete(v);
             }
         }, null)));
         return f;
+    }
+
+    /** The future of {@link #wrap}: cancelling it cancels the stage it copies (asyncio chains them both ways). */
+    private static final class Wrapper<T> extends LoopFuture<T> {
+        private final CompletionStage<T> source;
+
+        Wrapper(Loop loop, CompletionStage<T> source) {
+            super(loop);
+            this.source = source;
+        }
+
+        @Override
+        public boolean cancel(String message) {
+            if (!super.cancel(message)) {
+                return false;
+            }
+            cancelStage(source, message);
+            return true;
+        }
+    }
+
+    /** Cancels {@code stage} as far as its type allows; true if that took effect. Any thread. */
+    static boolean cancelStage(CompletionStage<?> stage, String message) {
+        if (stage instanceof LoopFuture<?> lf) {
+            return lf.cancel(message);
+        }
+        if (stage instanceof CompletableFuture<?> cf) {
+            return cf.cancel(false);
+        }
+        try {
+            return stage.toCompletableFuture().cancel(false);
+        } catch (UnsupportedOperationException e) {
+            return false;
+        }
     }
 
     /**

@@ -278,7 +278,7 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     private void request(CancelRequests.Request r) {
         cancels().add(r);
         CompletionStage<?> w = waitingOn;
-        if (w != null && cancelStage(w, r.message)) {
+        if (w != null && LoopFuture.cancelStage(w, r.message)) {
             return; // its completion wakes us, and the request is raised then
         }
         mustCancel = true;
@@ -322,20 +322,6 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     void exitScope(CancelRequests.CancelScope scope) {
         if (cancels != null) {
             cancels.exit(scope);
-        }
-    }
-
-    private static boolean cancelStage(CompletionStage<?> stage, String message) {
-        if (stage instanceof LoopFuture<?> lf) {
-            return lf.cancel(message);
-        }
-        if (stage instanceof CompletableFuture<?> cf) {
-            return cf.cancel(false);
-        }
-        try {
-            return stage.toCompletableFuture().cancel(false);
-        } catch (UnsupportedOperationException e) {
-            return false;
         }
     }
 

@@ -196,12 +196,12 @@ class CancellationSemanticsTest {
     }
 
     /**
-     * test_wrap_future_cancel, in the direction a Java caller meets it: asyncio chains a
-     * future to its copy both ways, so cancelling the CompletableFuture view of a task cancels
-     * the task (it used to run on, and the view stayed pending until it ended).
+     * The other direction of test_wrap_future_cancel: asyncio chains a future to its copy both
+     * ways, so cancelling the CompletableFuture view of a task cancels the task (it used to run
+     * on, and the view stayed pending until it ended).
      */
     @Test
-    void test_wrap_future_cancel() throws Exception {
+    void cancellingTheCompletableFutureViewOfATaskCancelsTheTask() throws Exception {
         try (EventLoop loop = virtualLoop()) {
             LoopFuture<Void> never = loop.createFuture();
             Task<String> t = loop.createTask(() -> {
@@ -214,12 +214,86 @@ class CancellationSemanticsTest {
             Throwable thrown = catchThrowable(() -> loop.runUntilComplete(t));
             assertThat(thrown).isInstanceOf(CancelledException.class);
             assertThat(t.isCancelled()).isTrue();
-            loop.runUntilComplete(loop.createTask(() -> {
-                Async.sleep(Duration.ZERO); // the view is completed by a callback on the loop
-                return null;
-            }));
+            runBriefly(loop); // the view is completed by a callback on the loop
             assertThat(view.isCancelled()).isTrue();
             assertThat(view.cancel(true)).isFalse();
         }
+    }
+
+    /** test_wrap_future_cancel: cancelling the loop's copy of a CompletableFuture cancels the original. */
+    @Test
+    void test_wrap_future_cancel() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            java.util.concurrent.CompletableFuture<Integer> f1 = new java.util.concurrent.CompletableFuture<>();
+            LoopFuture<Integer> f2 = loop.wrap(f1);
+            assertThat(f2.cancel()).isTrue();
+            runBriefly(loop);
+            assertThat(f1.isCancelled()).isTrue();
+            assertThat(f2.isCancelled()).isTrue();
+        }
+    }
+
+    /** test_wrap_future_cancel2: an original already done keeps its result; the copy is cancelled. */
+    @Test
+    void test_wrap_future_cancel2() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            java.util.concurrent.CompletableFuture<Integer> f1 = new java.util.concurrent.CompletableFuture<>();
+            LoopFuture<Integer> f2 = loop.wrap(f1);
+            f1.complete(42);
+            assertThat(f2.cancel()).isTrue();
+            runBriefly(loop);
+            assertThat(f1.isCancelled()).isFalse();
+            assertThat(f1.join()).isEqualTo(42);
+            assertThat(f2.isCancelled()).isTrue();
+        }
+    }
+
+    /** A cancelled original makes a cancelled copy (asyncio's _copy_future_state), not a failed one. */
+    @Test
+    void aCancelledCompletableFutureMakesACancelledCopy() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            java.util.concurrent.CompletableFuture<Integer> f1 = new java.util.concurrent.CompletableFuture<>();
+            LoopFuture<Integer> f2 = loop.wrap(f1);
+            f1.cancel(false);
+            runBriefly(loop);
+            assertThat(f2.isCancelled()).isTrue();
+            assertThat(f2.isCompletedExceptionally()).isFalse();
+        }
+    }
+
+    /** waitFor with a zero timeout cancels a pending CompletableFuture, as it does a loop future. */
+    @Test
+    void waitForWithZeroTimeoutCancelsAPendingCompletableFuture() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            java.util.concurrent.CompletableFuture<Integer> f = new java.util.concurrent.CompletableFuture<>();
+            Throwable thrown = catchThrowable(() -> loop.runUntilComplete(loop.createTask(
+                    () -> Async.waitFor(f, Duration.ZERO))));
+            assertThat(thrown).isInstanceOf(TimeoutException.class);
+            assertThat(f.isCancelled()).isTrue();
+        }
+    }
+
+    /** Cancelling a task that awaits gather of CompletableFutures cancels them (gather cancels its children). */
+    @Test
+    void cancellingAGatherOfCompletableFuturesCancelsThem() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            java.util.concurrent.CompletableFuture<Integer> a = new java.util.concurrent.CompletableFuture<>();
+            java.util.concurrent.CompletableFuture<Integer> b = new java.util.concurrent.CompletableFuture<>();
+            Task<java.util.List<Integer>> t = loop.createTask(() -> Async.await(Async.gather(java.util.List.of(a, b))));
+            runBriefly(loop);
+            t.cancel();
+            Throwable thrown = catchThrowable(() -> loop.runUntilComplete(t));
+            assertThat(thrown).isInstanceOf(CancelledException.class);
+            assertThat(a.isCancelled()).isTrue();
+            assertThat(b.isCancelled()).isTrue();
+        }
+    }
+
+    /** One iteration of the loop (asyncio's test_utils.run_briefly). */
+    private static void runBriefly(EventLoop loop) throws Exception {
+        loop.runUntilComplete(loop.createTask(() -> {
+            Async.sleep(Duration.ZERO);
+            return null;
+        }));
     }
 }
