@@ -131,14 +131,12 @@ final class Waiting {
     @SuppressWarnings("unchecked")
     private static <T> T cancelAndWait(Task<?> task, LoopFuture<T> f) throws Exception {
         if (!f.isDone()) {
+            // A waiter that only says "f is done": awaiting it raises nothing but the waiting
+            // task's own cancellation, which must propagate even if f finished meanwhile.
+            LoopFuture<Void> done = new LoopFuture<>(task.loop);
+            f.addListener(x -> done.complete(null));
             f.cancel();
-            try {
-                task.await(Async.shield(f));
-            } catch (Exception e) {
-                if (!f.isDone()) {
-                    throw e; // the waiting task itself was cancelled
-                }
-            }
+            task.await(done);
         }
         Object o = f.rawOutcome();
         if (o instanceof LoopFuture.Cancelled c) {

@@ -289,6 +289,37 @@ class CancellationSemanticsTest {
         }
     }
 
+    /**
+     * asyncio's _cancel_and_wait: the task in waitFor with a zero timeout is itself cancelled
+     * while the future it cancelled finishes; its cancellation propagates (it used to be
+     * swallowed, and the task got TimeoutException).
+     */
+    @Test
+    void waitForWithZeroTimeoutKeepsTheWaitersOwnCancellation() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            LoopFuture<Void> never = loop.createFuture();
+            AtomicReference<Task<Integer>> waiter = new AtomicReference<>();
+            Task<Integer> f = loop.createTask(() -> {
+                try {
+                    Async.await(never);
+                } catch (CancelledException e) {
+                    waiter.get().cancel("the waiter's own");
+                    throw e;
+                }
+                return 1;
+            });
+            Task<Integer> w = loop.createTask(() -> {
+                Async.sleep(Duration.ZERO); // f is waiting now
+                return Async.waitFor(f, Duration.ZERO);
+            });
+            waiter.set(w);
+            Throwable thrown = catchThrowable(() -> loop.runUntilComplete(w));
+            assertThat(thrown).isInstanceOf(CancelledException.class).hasMessage("the waiter's own");
+            assertThat(w.isCancelled()).isTrue();
+            assertThat(f.isCancelled()).isTrue();
+        }
+    }
+
     /** One iteration of the loop (asyncio's test_utils.run_briefly). */
     private static void runBriefly(EventLoop loop) throws Exception {
         loop.runUntilComplete(loop.createTask(() -> {
