@@ -45,6 +45,8 @@ public final class TaskGroup implements AutoCloseable {
     private boolean aborting;
     /** The body left with an exception of its own, which joined the group's failures. */
     private boolean bodyFailed;
+    /** {@link #run}'s body returned normally: no exception is leaving the block. */
+    private boolean bodyReturned;
     private int pending;
     private TaskGroupException failure;
     private Error fatal;
@@ -74,7 +76,10 @@ public final class TaskGroup implements AutoCloseable {
 
     /**
      * Runs {@code body} with a new group and leaves it: if the body throws, the children are
-     * cancelled and the body's exception joins the children's failures.
+     * cancelled and the body's exception joins the children's failures. If it returns, the
+     * block ends normally whatever the body caught on the way: the children are waited for,
+     * and the group's {@link TaskGroupException} is thrown even when the body caught it at an
+     * await (as asyncio raises the group's failures at the block's end).
      */
     public static <T> T run(Body<T> body) throws Exception {
         TaskGroup g = open();
@@ -93,6 +98,10 @@ public final class TaskGroup implements AutoCloseable {
             g.close();
             throw e;
         }
+        // The body returned: the block ends normally whatever it caught on the way (a
+        // cancellation it swallowed, the group's exception it saw), as asyncio's __aexit__ with
+        // no exception: wait for the children, then raise the group's failures.
+        g.bodyReturned = true;
         g.close();
         return result;
     }
@@ -189,7 +198,7 @@ public final class TaskGroup implements AutoCloseable {
             throw new IllegalStateException("a TaskGroup must be closed by the task that opened it (" + parent.name() + ")");
         }
         state = State.CLOSING;
-        if (!aborting && parent.cancelling() > cancellingAtOpen) {
+        if (!aborting && !bodyReturned && parent.cancelling() > cancellingAtOpen) {
             // The block is being left because the parent is being cancelled (or its timeout expired).
             abort();
         }
@@ -226,7 +235,7 @@ public final class TaskGroup implements AutoCloseable {
         // What the group's request was raised as in the body: its own failure, or a cancellation that
         // came together with it (an outside cancel wins the suspension point, as in asyncio).
         Throwable raised = parentRequest != null ? parentRequest.raisedAs : null;
-        boolean seenByBody = mine != null && raised == mine && !ownRaisedHere && !bodyFailed;
+        boolean seenByBody = mine != null && raised == mine && !ownRaisedHere && !bodyFailed && !bodyReturned;
         if (parentRequest != null) {
             parent.withdraw(parentRequest);
             parentRequest = null;

@@ -725,4 +725,56 @@ class TaskGroupTest {
             assertThat(child.get().isCancelled()).isTrue();
         }
     }
+
+    /**
+     * asyncio's __aexit__ raises the group's failures whatever the body did with the
+     * cancellation it saw: a run() body that catches the group's exception and returns does not
+     * make the child's failure disappear (it used to: run returned the body's value).
+     */
+    @Test
+    void runThrowsTheGroupsFailureEvenIfTheBodyCaughtIt() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            MyException boom = new MyException("boom");
+            Task<String> t = loop.createTask(() -> TaskGroup.run(g -> {
+                g.spawn(() -> sleepThenFail(Duration.ofMillis(10), boom));
+                try {
+                    Async.sleep(Duration.ofHours(1));
+                } catch (Exception swallowed) {
+                    // a generic catch around an await: it catches the group's exception too
+                }
+                return "body";
+            }));
+            Throwable thrown = catchThrowable(() -> loop.runUntilComplete(t));
+            assertThat(thrown).isInstanceOf(TaskGroupException.class);
+            assertThat(((TaskGroupException) thrown).getExceptions()).containsExactly(boom);
+        }
+    }
+
+    /**
+     * A run() body that swallows an outside cancellation and returns leaves the block normally,
+     * so the children are waited for, not cancelled (asyncio aborts only when an exception
+     * leaves the block).
+     */
+    @Test
+    void runWhoseBodySwallowsACancellationWaitsForTheChildren() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            java.util.concurrent.atomic.AtomicReference<Task<String>> child = new java.util.concurrent.atomic.AtomicReference<>();
+            Task<String> t = loop.createTask(() -> TaskGroup.run(g -> {
+                child.set(g.spawn(() -> sleepThen(Duration.ofMillis(10), "child")));
+                try {
+                    Async.sleep(Duration.ofHours(1));
+                } catch (CancelledException swallowed) {
+                    // handled
+                }
+                return "body";
+            }));
+            loop.runUntilComplete(loop.createTask(() -> {
+                Async.sleep(Duration.ZERO);
+                return t.cancel();
+            }));
+            assertThat(loop.runUntilComplete(t)).isEqualTo("body");
+            assertThat(child.get().isCancelled()).isFalse();
+            assertThat(child.get().result()).isEqualTo("child");
+        }
+    }
 }
