@@ -45,6 +45,8 @@ public final class TaskGroup implements AutoCloseable {
     private boolean aborting;
     /** The body left with an exception of its own, which joined the group's failures. */
     private boolean bodyFailed;
+    /** The cancellation {@link #run}'s body left with, or null. */
+    private Throwable bodyCancelledWith;
     /** {@link #run}'s body returned normally: no exception is leaving the block. */
     private boolean bodyReturned;
     private int pending;
@@ -90,6 +92,7 @@ public final class TaskGroup implements AutoCloseable {
             if (e != g.failure && e != g.fatal) {
                 if (g.parent.isCancellation(e)) {
                     // The body is being cancelled (from outside, by a timeout or an enclosing group): not a failure.
+                    g.bodyCancelledWith = e;
                     g.abort();
                 } else {
                     g.recordBodyFailure(e);
@@ -248,6 +251,11 @@ public final class TaskGroup implements AutoCloseable {
             }
             if (raised != null && raised != mine) {
                 parent.redeliver(raised);
+            }
+            if (bodyCancelledWith != null) {
+                // run() throws the group's failure instead of the body's cancellation, which stays
+                // pending (asyncio's uncancel(); cancel() in __aexit__).
+                parent.redeliver(bodyCancelledWith);
             }
             throw Exceptions.rethrow(mine);
         }

@@ -380,6 +380,46 @@ class TestTaskGroups {
     }
 
     /**
+     * As test_taskgroup_08, seen from the cancelled task: the group's failure replaces the
+     * outer cancellation only as the block's exception; the cancellation stays pending and is
+     * raised at the task's next suspension point (asyncio 3.13's uncancel(); cancel() in
+     * __aexit__), so a task that catches the group's failure is still cancelled.
+     */
+    @Test
+    void test_taskgroup_08_cancellationStaysPending() throws Exception {
+        run(() -> {
+            Callable<Object> foo = () -> {
+                try {
+                    sleep(10);
+                } finally {
+                    oneOverZero();
+                }
+                return null;
+            };
+            Task<String> r = Async.spawn(() -> {
+                try {
+                    TaskGroup.run(g -> {
+                        for (int i = 0; i < 5; i++) {
+                            g.spawn(foo);
+                        }
+                        sleep(10);
+                        return null;
+                    });
+                } catch (TaskGroupException expected) {
+                    assertThat(errorTypes(expected)).isEqualTo(Set.of(ArithmeticException.class));
+                }
+                sleep(1);
+                return "not cancelled";
+            });
+            sleep(0.1);
+            r.cancel();
+            Throwable thrown = catchThrowable(() -> Async.await(r));
+            assertThat(thrown).isInstanceOf(CancelledException.class);
+            return null;
+        });
+    }
+
+    /**
      * The body raising after a suspension cancels the children and is grouped. Java form:
      * {@link TaskGroup#run} (the body's own exception is what the case is about).
      */
