@@ -27,6 +27,13 @@ import java.util.concurrent.TimeoutException;
  *       block's at the next suspension point inside it (or never, if its block is left first).
  *       (asyncio raises one {@code CancelledError} that the outermost expired block turns into
  *       {@code TimeoutError}; Java cannot replace an exception in {@code close()}.)</li>
+ *   <li>For the same reason, this block's expiry reaches code inside it as a
+ *       {@code TimeoutException} wherever the task is waiting, also inside a nested
+ *       {@code Async.waitFor} or an inner block that has not expired. Code in the block that
+ *       catches {@code TimeoutException} to retry must rethrow when {@link #expired()} of this
+ *       block is true, or it retries past this deadline:
+ *       {@code catch (TimeoutException e) { if (t.expired()) throw e; }} (in asyncio the
+ *       inner code sees a {@code CancelledError} that such a catch does not take).</li>
  * </ul>
  *
  * <p>Confined to its task: create, reschedule and close it from the task it guards.

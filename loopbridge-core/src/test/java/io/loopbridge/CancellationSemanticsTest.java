@@ -320,6 +320,38 @@ class CancellationSemanticsTest {
         }
     }
 
+    /**
+     * An outer deadline reaches a nested waitFor as the outer block's TimeoutException (Java
+     * cannot convert at the block's end, see Timeout); the retry idiom its Javadoc gives stops
+     * at the outer deadline: tries at 0, 300, 600 and 900 ms, the last cut at 1 s.
+     */
+    @Test
+    void anOuterDeadlineStopsARetryOfNestedWaitForsThatChecksExpired() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            LoopFuture<Integer> never = loop.createFuture();
+            int[] tries = {0};
+            Task<Integer> t = loop.createTask(() -> {
+                try (Timeout outer = Async.timeout(Duration.ofSeconds(1))) {
+                    while (true) {
+                        tries[0]++;
+                        try {
+                            return Async.waitFor(Async.shield(never), Duration.ofMillis(300));
+                        } catch (TimeoutException e) {
+                            if (outer.expired()) {
+                                throw e;
+                            }
+                        }
+                    }
+                }
+            });
+            long start = loop.time();
+            Throwable thrown = catchThrowable(() -> loop.runUntilComplete(t));
+            assertThat(thrown).isInstanceOf(TimeoutException.class);
+            assertThat(tries[0]).isEqualTo(4);
+            assertThat(loop.time() - start).isEqualTo(Duration.ofSeconds(1).toNanos());
+        }
+    }
+
     /** One iteration of the loop (asyncio's test_utils.run_briefly). */
     private static void runBriefly(EventLoop loop) throws Exception {
         loop.runUntilComplete(loop.createTask(() -> {
