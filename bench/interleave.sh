@@ -16,6 +16,11 @@
 # warm-up and 3 measured iterations of 1 s); JMH takes each option once, so the extra args must
 # not repeat these. Output: bench-results/interleave/NAME/round-R.IMPL.json, and the
 # summary in bench-results/interleave/NAME.md (NAME: INTERLEAVE_NAME, or the regex made safe).
+#
+# A/B of two builds: an impl written B:IMPL runs from the jar INTERLEAVE_JAR_B (e.g. the bench
+# jar of a worktree at the old commit) and is labelled B-IMPL; the others run from this tree's.
+#   INTERLEAVE_JAR_B=../old/loopbridge-bench/target/loopbridge-bench.jar \
+#     bench/interleave.sh TaskSpawnBench loopbridge,B:loopbridge 4
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +37,16 @@ IFS=, read -ra IMPLS <<<"$IMPLS_CSV"
 [[ ${#IMPLS[@]} -ge 2 ]] || die "give a reference impl and at least one other, comma-separated"
 [[ "$ROUNDS" -ge 1 ]] || die "ROUNDS must be at least 1"
 NAME="${INTERLEAVE_NAME:-$(echo "$REGEX" | tr -c 'A-Za-z0-9_.-' '_')}"
+JAR_B="${INTERLEAVE_JAR_B:-}"
+LABELS=()
+for t in "${IMPLS[@]}"; do
+  if [[ "$t" == B:* ]]; then
+    [[ -n "$JAR_B" && -f "$JAR_B" ]] || die "impl $t needs INTERLEAVE_JAR_B, the other build's bench jar (got '${JAR_B}')"
+    LABELS+=("B-${t#B:}")
+  else
+    LABELS+=("$t")
+  fi
+done
 
 source "$ROOT/bench/find-jdk.sh"
 JDK="$(find_jdk)" || die "no JDK 21+ found: set JAVA_HOME, or install one under /usr/lib/jvm or ~/.jdks"
@@ -47,17 +62,19 @@ for ((r = 1; r <= ROUNDS; r++)); do
   "$JAVA" -cp "$JAR" io.loopbridge.bench.MachineProbe "round $r" 2>&1 | tee -a "$OUT/machine.txt" ||
     echo "interleave.sh: the machine probe failed (the figures stand; only its line is missing)" >&2
   for ((k = 0; k < n; k++)); do
-    impl="${IMPLS[$(((k + r - 1) % n))]}"     # the order rotates: no impl always runs first
-    echo "== round $r/$ROUNDS: $impl (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    token="${IMPLS[$(((k + r - 1) % n))]}"     # the order rotates: no impl always runs first
+    impl="${token#B:}"; label="$impl"; jar="$JAR"
+    if [[ "$token" == B:* ]]; then label="B-$impl"; jar="$JAR_B"; fi
+    echo "== round $r/$ROUNDS: $label (load $(cut -d' ' -f1-3 /proc/loadavg))"
     # The whole JMH output goes to a log; the console gets its result lines.
-    LOG="$OUT/round-$r.$impl.log"
-    if ! "$JAVA" -jar "$JAR" "$REGEX" -p impl="$impl" "${FORK_ARGS[@]}" -foe true \
-         -rf json -rff "$OUT/round-$r.$impl.json" "$@" >"$LOG" 2>&1; then
+    LOG="$OUT/round-$r.$label.log"
+    if ! "$JAVA" -jar "$jar" "$REGEX" -p impl="$impl" "${FORK_ARGS[@]}" -foe true \
+         -rf json -rff "$OUT/round-$r.$label.json" "$@" >"$LOG" 2>&1; then
       tail -n 30 "$LOG" >&2
-      die "round $r, impl $impl failed (whole output: $LOG)"
+      die "round $r, impl $label failed (whole output: $LOG)"
     fi
     grep -E '^(Benchmark|[A-Za-z]+Bench\.)' "$LOG" || true
-    [[ -s "$OUT/round-$r.$impl.json" ]] || die "round $r, impl $impl produced no result (see $LOG)"
+    [[ -s "$OUT/round-$r.$label.json" ]] || die "round $r, impl $label produced no result (see $LOG)"
   done
 done
-python3 bench/interleave.py "$OUT" "${IMPLS[@]}" | tee "bench-results/interleave/$NAME.md"
+python3 bench/interleave.py "$OUT" "${LABELS[@]}" | tee "bench-results/interleave/$NAME.md"
