@@ -323,8 +323,25 @@ public final class Async {
             return inner;
         }
         LoopFuture<T> outer = new LoopFuture<>(loop);
-        // The outcome is copied as it is (value, failure or cancellation) unless outer was cancelled first.
-        inner.addDoneCallback(f -> outer.setOutcome(f.rawOutcome()));
+        // The outcome is copied as it is (value, failure or cancellation) unless outer was cancelled
+        // first. Then inner is let go: a failure of it that nobody reads is reported like any
+        // other unread failure, not hidden by the shield (asyncio 3.12+).
+        LoopFuture.DoneListener copy = f -> loop.post(new Callback(() -> {
+            if (outer.isCancelled()) {
+                if (!f.isCancelled()) {
+                    f.markRetrieved(); // done before outer's cancel could let it go (asyncio does the same)
+                }
+                return;
+            }
+            f.markRetrieved();
+            outer.setOutcome(f.rawOutcome());
+        }, null));
+        inner.addListener(copy);
+        outer.addListener(o -> {
+            if (!inner.isDone()) {
+                inner.removeListener(copy);
+            }
+        });
         return outer;
     }
 

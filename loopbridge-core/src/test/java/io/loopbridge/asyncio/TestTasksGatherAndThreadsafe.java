@@ -701,6 +701,55 @@ class TestTasksGatherAndThreadsafe {
         }
     }
 
+    /**
+     * test_shield_cancel_outer_exception: once the shield is cancelled, a failure of inner that
+     * nobody reads is reported (the shield no longer counts as reading it). Java form: inner is
+     * a task, the future whose unread failures are reported; the report comes at close.
+     */
+    @Test
+    void test_shield_cancel_outer_exception() throws Exception {
+        List<ExceptionContext> seen = new ArrayList<>();
+        EventLoop loop = newLoop();
+        loop.setExceptionHandler((l, c) -> seen.add(c));
+        LoopFuture<Void> gate = loop.createFuture();
+        Task<Integer> inner = loop.createTask(() -> {
+            Async.await(gate);
+            throw new IllegalStateException("foo");
+        });
+        LoopFuture<Integer> outer = onLoop(loop, () -> Async.shield(inner));
+        runBriefly(loop);
+        outer.cancel();
+        runBriefly(loop);
+        gate.complete(null);
+        runBriefly(loop);
+        assertThat(inner.isDone()).isTrue();
+        loop.close();
+        assertThat(seen).hasSize(1);
+        assertThat(seen.get(0).exception()).hasMessage("foo");
+    }
+
+    /** test_shield_cancel_outer_result: a result of inner after the shield was cancelled is not reported. */
+    @Test
+    void test_shield_cancel_outer_result() throws Exception {
+        List<ExceptionContext> seen = new ArrayList<>();
+        EventLoop loop = newLoop();
+        loop.setExceptionHandler((l, c) -> seen.add(c));
+        LoopFuture<Void> gate = loop.createFuture();
+        Task<Integer> inner = loop.createTask(() -> {
+            Async.await(gate);
+            return 1;
+        });
+        LoopFuture<Integer> outer = onLoop(loop, () -> Async.shield(inner));
+        runBriefly(loop);
+        outer.cancel();
+        runBriefly(loop);
+        gate.complete(null);
+        runBriefly(loop);
+        assertThat(inner.isDone()).isTrue();
+        loop.close();
+        assertThat(seen).isEmpty();
+    }
+
     /** Shielding a done future gives its result at once. */
     @Test
     void test_shield_shortcut() throws Exception {
