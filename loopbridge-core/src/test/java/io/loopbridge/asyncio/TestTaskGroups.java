@@ -107,6 +107,16 @@ class TestTaskGroups {
     }
 
     /** get_error_types: the classes of a TaskGroupException's sub-exceptions. */
+    /** A child that, cancelled or not, fails in its finally block (the foo of several CPython cases). */
+    private static Object sleepThenDivideByZeroInFinally() throws Exception {
+        try {
+            sleep(10);
+        } finally {
+            oneOverZero();
+        }
+        return null;
+    }
+
     private static Set<Class<?>> errorTypes(Throwable eg) {
         assertThat(eg).isInstanceOf(TaskGroupException.class);
         return ((TaskGroupException) eg).getExceptions().stream().map(Object::getClass).collect(Collectors.toSet());
@@ -355,14 +365,7 @@ class TestTaskGroups {
     @Test
     void test_taskgroup_08() throws Exception {
         run(() -> {
-            Callable<Object> foo = () -> {
-                try {
-                    sleep(10);
-                } finally {
-                    oneOverZero();
-                }
-                return null;
-            };
+            Callable<Object> foo = TestTaskGroups::sleepThenDivideByZeroInFinally;
             Task<Object> r = Async.spawn(() -> TaskGroup.run(g -> {
                 for (int i = 0; i < 5; i++) {
                     g.spawn(foo);
@@ -388,14 +391,7 @@ class TestTaskGroups {
     @Test
     void test_taskgroup_08_cancellationStaysPending() throws Exception {
         run(() -> {
-            Callable<Object> foo = () -> {
-                try {
-                    sleep(10);
-                } finally {
-                    oneOverZero();
-                }
-                return null;
-            };
+            Callable<Object> foo = TestTaskGroups::sleepThenDivideByZeroInFinally;
             Task<String> r = Async.spawn(() -> {
                 try {
                     TaskGroup.run(g -> {
@@ -487,14 +483,7 @@ class TestTaskGroups {
     @Test
     void test_taskgroup_11() throws Exception {
         run(() -> {
-            Callable<Object> foo = () -> {
-                try {
-                    sleep(10);
-                } finally {
-                    oneOverZero();
-                }
-                return null;
-            };
+            Callable<Object> foo = TestTaskGroups::sleepThenDivideByZeroInFinally;
             Task<Object> r = Async.spawn(() -> TaskGroup.run(g1 -> {
                 return TaskGroup.run(g2 -> {
                     for (int i = 0; i < 5; i++) {
@@ -522,14 +511,7 @@ class TestTaskGroups {
     @Test
     void test_taskgroup_12() throws Exception {
         run(() -> {
-            Callable<Object> foo = () -> {
-                try {
-                    sleep(10);
-                } finally {
-                    oneOverZero();
-                }
-                return null;
-            };
+            Callable<Object> foo = TestTaskGroups::sleepThenDivideByZeroInFinally;
             Task<Object> r = Async.spawn(() -> TaskGroup.run(g1 -> {
                 g1.spawn(() -> {
                     sleep(10);
