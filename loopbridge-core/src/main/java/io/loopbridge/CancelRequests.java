@@ -98,6 +98,19 @@ final class CancelRequests {
     }
 
     /**
+     * The pending requests were handed to an awaited task that ended without being cancelled:
+     * each is spent, as if raised (with an exception of its own that nobody sees, so that no
+     * {@link #redeliver} or {@link #raised} matches it); each still counts.
+     */
+    void absorbPending() {
+        for (Request r : requests) {
+            if (r.raisedAs == null) {
+                r.raisedAs = new CancelledException("absorbed by the awaited task, which did not end cancelled");
+            }
+        }
+    }
+
+    /**
      * An exception raised for requests was superseded by a scope's own (a failed TaskGroup
      * raises its failure instead): those requests are pending again, as asyncio's re-cancel in
      * {@code TaskGroup.__aexit__} makes them. Returns whether any was.

@@ -436,6 +436,12 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
             }
             throw Exceptions.withAwaitSite(c.exception());
         }
+        if (cancels != null) {
+            // Requests still pending went to lf (a task: its cancel took), which ended without
+            // being cancelled: it absorbed them, so they are spent; they still count in
+            // cancelling() (asyncio clears _must_cancel when the waiter's cancel() takes).
+            cancels.absorbPending();
+        }
         return (V) lf.report(o);
     }
 

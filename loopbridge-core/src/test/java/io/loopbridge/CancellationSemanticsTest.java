@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -349,6 +350,45 @@ class CancellationSemanticsTest {
             assertThat(thrown).isInstanceOf(TimeoutException.class);
             assertThat(tries[0]).isEqualTo(4);
             assertThat(loop.time() - start).isEqualTo(Duration.ofSeconds(1).toNanos());
+        }
+    }
+
+    /**
+     * A cancel that the awaited task absorbs (it catches the cancellation and returns) is
+     * spent: asyncio's Task.cancel hands it to the awaited future and clears _must_cancel, so
+     * the awaiting task gets the value, runs on (sleep(0) does not raise), and a later
+     * wait_for timeout is a TimeoutError (the request still counts in cancelling(), so the
+     * timeout's own cancel is the one uncancelled). It used to stay pending and come out at
+     * the next suspension point.
+     */
+    @Test
+    void aCancelAbsorbedByTheAwaitedTaskIsSpent() throws Exception {
+        try (EventLoop loop = virtualLoop()) {
+            LoopFuture<Void> never = loop.createFuture();
+            Task<Integer> child = loop.createTask(() -> {
+                try {
+                    Async.await(never);
+                } catch (CancelledException absorbed) {
+                    return 42;
+                }
+                return 0;
+            });
+            List<Object> seen = new java.util.ArrayList<>();
+            Task<String> t = loop.createTask(() -> {
+                seen.add(Async.await(child));
+                seen.add(Task.current().orElseThrow().cancelling());
+                Async.sleep(Duration.ZERO);
+                try {
+                    Async.waitFor(loop.createFuture(), Duration.ofMillis(10));
+                } catch (TimeoutException expected) {
+                    return "timed out";
+                }
+                return "not reached";
+            });
+            runBriefly(loop);
+            assertThat(t.cancel()).isTrue();
+            assertThat(loop.runUntilComplete(t)).isEqualTo("timed out");
+            assertThat(seen).containsExactly(42, 1);
         }
     }
 
