@@ -171,6 +171,27 @@ public final class TaskGroup implements AutoCloseable {
         failure.add(e);
     }
 
+    /**
+     * The Error propagates bare; the other failures travel with it as suppressed exceptions (as
+     * try-with-resources attaches a close failure), or, when the Error keeps none (a JVM-made
+     * OutOfMemoryError), go to the loop's exception handler: never nowhere.
+     */
+    private void attachFailuresBesideFatal() {
+        if (failure == null) {
+            return;
+        }
+        for (Throwable other : failure.getExceptions()) {
+            if (other == fatal) {
+                continue;
+            }
+            fatal.addSuppressed(other);
+            if (!java.util.Arrays.asList(fatal.getSuppressed()).contains(other)) {
+                loop.callExceptionHandler(new ExceptionContext("a failure in the TaskGroup of " + parent.name()
+                        + ", not raised because an Error propagates from the group: " + fatal, other, parent));
+            }
+        }
+    }
+
     private void recordBodyFailure(Throwable e) {
         bodyFailed = true;
         addFailure(e);
@@ -242,6 +263,9 @@ public final class TaskGroup implements AutoCloseable {
         if (parentRequest != null) {
             parent.withdraw(parentRequest);
             parentRequest = null;
+        }
+        if (fatal != null) {
+            attachFailuresBesideFatal();
         }
         if (mine != null && !seenByBody) {
             // The group's errors take priority over a cancellation that arrived meanwhile; that

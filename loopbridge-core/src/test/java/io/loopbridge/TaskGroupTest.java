@@ -777,4 +777,64 @@ class TaskGroupTest {
             assertThat(child.get().result()).isEqualTo("child");
         }
     }
+
+    /**
+     * When an Error propagates bare from a group, the other children's failures are not
+     * dropped: they travel with it as suppressed exceptions (they used to vanish).
+     */
+    @Test
+    void otherFailuresBesideAnErrorTravelWithItAsSuppressed() throws Exception {
+        MyError err = new MyError("boom");
+        IllegalStateException other = new IllegalStateException("other");
+        try (EventLoop loop = virtualLoop()) {
+            Throwable thrown = catchThrowable(() -> loop.runUntilComplete(() -> {
+                try (TaskGroup g = TaskGroup.open()) {
+                    g.spawn(() -> {
+                        Async.sleep(Duration.ofMillis(100));
+                        throw err;
+                    });
+                    g.spawn(() -> {
+                        try {
+                            Async.sleep(Duration.ofSeconds(10));
+                        } finally {
+                            throw other; // fails as it is cancelled
+                        }
+                    });
+                }
+                return null;
+            }));
+            assertThat(thrown).isSameAs(err);
+            assertThat(thrown.getSuppressed()).containsExactly(other);
+        }
+    }
+
+    /** An Error that keeps no suppressed exceptions: the other failures go to the loop's exception handler. */
+    @Test
+    void otherFailuresBesideAnErrorWithoutSuppressionGoToTheExceptionHandler() throws Exception {
+        List<ExceptionContext> seen = new ArrayList<>();
+        Error err = new Error("no suppression", null, false, false) {
+        };
+        IllegalStateException other = new IllegalStateException("other");
+        try (EventLoop loop = virtualLoop()) {
+            loop.setExceptionHandler((l, c) -> seen.add(c));
+            Throwable thrown = catchThrowable(() -> loop.runUntilComplete(() -> TaskGroup.run(g -> {
+                g.spawn(() -> {
+                    Async.sleep(Duration.ofMillis(100));
+                    throw err;
+                });
+                g.spawn(() -> {
+                    try {
+                        Async.sleep(Duration.ofSeconds(10));
+                    } finally {
+                        throw other;
+                    }
+                });
+                return null;
+            })));
+            assertThat(thrown).isSameAs(err);
+        }
+        assertThat(seen).hasSize(1);
+        assertThat(seen.get(0).exception()).isSameAs(other);
+        assertThat(seen.get(0).message()).contains("TaskGroup").contains("Error propagates");
+    }
 }
