@@ -420,13 +420,16 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
         }
     }
 
-    /** Cancels {@code stage} as far as its type allows; true if that took effect. Any thread. */
+    /**
+     * Cancels {@code stage} as far as its type allows (a stage that is no {@link Future} and has
+     * no CompletableFuture view is left to finish on its own); true if that took effect. Any thread.
+     */
     static boolean cancelStage(CompletionStage<?> stage, String message) {
         if (stage instanceof LoopFuture<?> lf) {
             return lf.cancel(message);
         }
-        if (stage instanceof CompletableFuture<?> cf) {
-            return cf.cancel(false);
+        if (stage instanceof Future<?> f) {
+            return f.cancel(false);
         }
         try {
             return stage.toCompletableFuture().cancel(false);

@@ -1,6 +1,7 @@
 package io.loopbridge;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 
 /**
@@ -43,12 +44,20 @@ public final class TaskGroup implements AutoCloseable {
     private final ArrayList<Task<?>> children = new ArrayList<>();
     private State state = State.OPEN;
     private boolean aborting;
-    /** The body left with an exception of its own, which joined the group's failures. */
-    private boolean bodyFailed;
-    /** The cancellation {@link #run}'s body left with, or null. */
+    /** How {@link #run}'s body left the block. */
+    private enum BodyExit {
+        /** Normally: no exception is leaving the block. */
+        RETURNED,
+        /** With an exception of its own, which joined the group's failures. */
+        FAILED,
+        /** With a cancellation of the parent ({@link #bodyCancelledWith}). */
+        CANCELLED
+    }
+
+    /** Null in a try-with-resources block, whose way out close() cannot see. */
+    private BodyExit bodyExit;
+    /** The cancellation the body left with, when {@link #bodyExit} is CANCELLED. */
     private Throwable bodyCancelledWith;
-    /** {@link #run}'s body returned normally: no exception is leaving the block. */
-    private boolean bodyReturned;
     private int pending;
     private TaskGroupException failure;
     private Error fatal;
@@ -92,6 +101,7 @@ public final class TaskGroup implements AutoCloseable {
             if (e != g.failure && e != g.fatal) {
                 if (g.parent.isCancellation(e)) {
                     // The body is being cancelled (from outside, by a timeout or an enclosing group): not a failure.
+                    g.bodyExit = BodyExit.CANCELLED;
                     g.bodyCancelledWith = e;
                     g.abort();
                 } else {
@@ -104,7 +114,7 @@ public final class TaskGroup implements AutoCloseable {
         // The body returned: the block ends normally whatever it caught on the way (a
         // cancellation it swallowed, the group's exception it saw), as asyncio's __aexit__ with
         // no exception: wait for the children, then raise the group's failures.
-        g.bodyReturned = true;
+        g.bodyExit = BodyExit.RETURNED;
         g.close();
         return result;
     }
@@ -185,7 +195,7 @@ public final class TaskGroup implements AutoCloseable {
                 continue;
             }
             fatal.addSuppressed(other);
-            if (!java.util.Arrays.asList(fatal.getSuppressed()).contains(other)) {
+            if (!Arrays.asList(fatal.getSuppressed()).contains(other)) {
                 loop.callExceptionHandler(new ExceptionContext("a failure in the TaskGroup of " + parent.name()
                         + ", not raised because an Error propagates from the group: " + fatal, other, parent));
             }
@@ -193,7 +203,7 @@ public final class TaskGroup implements AutoCloseable {
     }
 
     private void recordBodyFailure(Throwable e) {
-        bodyFailed = true;
+        bodyExit = BodyExit.FAILED;
         addFailure(e);
         abort();
     }
@@ -222,7 +232,7 @@ public final class TaskGroup implements AutoCloseable {
             throw new IllegalStateException("a TaskGroup must be closed by the task that opened it (" + parent.name() + ")");
         }
         state = State.CLOSING;
-        if (!aborting && !bodyReturned && parent.cancelling() > cancellingAtOpen) {
+        if (!aborting && bodyExit != BodyExit.RETURNED && parent.cancelling() > cancellingAtOpen) {
             // The block is being left because the parent is being cancelled (or its timeout expired).
             abort();
         }
@@ -259,7 +269,8 @@ public final class TaskGroup implements AutoCloseable {
         // What the group's request was raised as in the body: its own failure, or a cancellation that
         // came together with it (an outside cancel wins the suspension point, as in asyncio).
         Throwable raised = parentRequest != null ? parentRequest.raisedAs : null;
-        boolean seenByBody = mine != null && raised == mine && !ownRaisedHere && !bodyFailed && !bodyReturned;
+        boolean seenByBody = mine != null && raised == mine && !ownRaisedHere
+                && bodyExit != BodyExit.FAILED && bodyExit != BodyExit.RETURNED;
         if (parentRequest != null) {
             parent.withdraw(parentRequest);
             parentRequest = null;
@@ -276,7 +287,7 @@ public final class TaskGroup implements AutoCloseable {
             if (raised != null && raised != mine) {
                 parent.redeliver(raised);
             }
-            if (bodyCancelledWith != null) {
+            if (bodyExit == BodyExit.CANCELLED) {
                 // run() throws the group's failure instead of the body's cancellation, which stays
                 // pending (asyncio's uncancel(); cancel() in __aexit__).
                 parent.redeliver(bodyCancelledWith);

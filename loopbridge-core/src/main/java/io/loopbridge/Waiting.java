@@ -111,7 +111,7 @@ final class Waiting {
                 return block(stage, nanos);
             } catch (TimeoutException e) {
                 if (cancelOnTimeout) {
-                    cancel(stage);
+                    LoopFuture.cancelStage(stage, null);
                 }
                 throw e;
             }
@@ -131,12 +131,17 @@ final class Waiting {
     @SuppressWarnings("unchecked")
     private static <T> T cancelAndWait(Task<?> task, LoopFuture<T> f) throws Exception {
         if (!f.isDone()) {
-            // A waiter that only says "f is done": awaiting it raises nothing but the waiting
-            // task's own cancellation, which must propagate even if f finished meanwhile.
-            LoopFuture<Void> done = new LoopFuture<>(task.loop);
-            f.addListener(x -> done.complete(null));
-            f.cancel();
-            task.await(done);
+            // Woken when f is done, whatever its outcome: the wait raises nothing but the waiting
+            // task's own cancellation, which propagates even if f finished meanwhile.
+            Waiter w = Waiter.forTask(task);
+            LoopFuture.DoneListener onDone = x -> w.wake();
+            f.addListener(onDone);
+            try {
+                f.cancel();
+                w.await(Long.MAX_VALUE);
+            } finally {
+                f.removeListener(onDone);
+            }
         }
         Object o = f.rawOutcome();
         if (o instanceof LoopFuture.Cancelled c) {
@@ -196,18 +201,6 @@ final class Waiting {
                     + Thread.currentThread().getName() + "'");
             ie.setStackTrace(e.getStackTrace());
             throw ie;
-        }
-    }
-
-    static void cancel(CompletionStage<?> stage) {
-        if (stage instanceof java.util.concurrent.Future<?> f) {
-            f.cancel(false);
-        } else {
-            try {
-                stage.toCompletableFuture().cancel(false);
-            } catch (UnsupportedOperationException ignored) {
-                // A stage that cannot be cancelled: it is left to finish on its own.
-            }
         }
     }
 

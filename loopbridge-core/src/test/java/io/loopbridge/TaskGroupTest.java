@@ -44,6 +44,20 @@ class TaskGroupTest {
         throw e;
     }
 
+    private static Object sleepThenThrow(Duration d, Error e) throws Exception {
+        Async.sleep(d);
+        throw e;
+    }
+
+    /** A child that fails with {@code e} when it is cancelled (from its finally block). */
+    private static Object failWhenCancelled(RuntimeException e) throws Exception {
+        try {
+            Async.sleep(Duration.ofSeconds(10));
+        } finally {
+            throw e;
+        }
+    }
+
     // ---------------------------------------------------------------- success
 
     /** test_taskgroup_01: every child is done, with its result, when the block is left. */
@@ -284,10 +298,7 @@ class TaskGroupTest {
             AtomicBoolean siblingCancelled = new AtomicBoolean();
             Throwable thrown = catchThrowable(() -> loop.runUntilComplete(() -> {
                 try (TaskGroup g = TaskGroup.open()) {
-                    g.spawn(() -> {
-                        Async.sleep(Duration.ofMillis(100));
-                        throw err;
-                    });
+                    g.spawn(() -> sleepThenThrow(Duration.ofMillis(100), err));
                     g.spawn(() -> {
                         try {
                             return sleepThen(Duration.ofSeconds(10), "x");
@@ -312,10 +323,7 @@ class TaskGroupTest {
             OutOfMemoryError oom = new OutOfMemoryError("simulated");
             Throwable thrown = catchThrowable(() -> loop.runUntilComplete(() -> {
                 try (TaskGroup g = TaskGroup.open()) {
-                    g.spawn(() -> {
-                        Async.sleep(Duration.ofMillis(100));
-                        throw oom;
-                    });
+                    g.spawn(() -> sleepThenThrow(Duration.ofMillis(100), oom));
                     g.spawn(() -> sleepThen(Duration.ofSeconds(10), "x"));
                 }
                 return null;
@@ -329,10 +337,7 @@ class TaskGroupTest {
         try (EventLoop loop = virtualLoop()) {
             MyError err = new MyError("boom");
             Throwable thrown = catchThrowable(() -> loop.runUntilComplete(() -> TaskGroup.run(g -> {
-                g.spawn(() -> {
-                    Async.sleep(Duration.ofMillis(100));
-                    throw err;
-                });
+                g.spawn(() -> sleepThenThrow(Duration.ofMillis(100), err));
                 g.spawn(() -> sleepThenFail(Duration.ofMillis(100), new MyException("ordinary")));
                 Async.sleep(Duration.ofSeconds(10));
                 return null;
@@ -789,17 +794,8 @@ class TaskGroupTest {
         try (EventLoop loop = virtualLoop()) {
             Throwable thrown = catchThrowable(() -> loop.runUntilComplete(() -> {
                 try (TaskGroup g = TaskGroup.open()) {
-                    g.spawn(() -> {
-                        Async.sleep(Duration.ofMillis(100));
-                        throw err;
-                    });
-                    g.spawn(() -> {
-                        try {
-                            Async.sleep(Duration.ofSeconds(10));
-                        } finally {
-                            throw other; // fails as it is cancelled
-                        }
-                    });
+                    g.spawn(() -> sleepThenThrow(Duration.ofMillis(100), err));
+                    g.spawn(() -> failWhenCancelled(other));
                 }
                 return null;
             }));
@@ -818,17 +814,8 @@ class TaskGroupTest {
         try (EventLoop loop = virtualLoop()) {
             loop.setExceptionHandler((l, c) -> seen.add(c));
             Throwable thrown = catchThrowable(() -> loop.runUntilComplete(() -> TaskGroup.run(g -> {
-                g.spawn(() -> {
-                    Async.sleep(Duration.ofMillis(100));
-                    throw err;
-                });
-                g.spawn(() -> {
-                    try {
-                        Async.sleep(Duration.ofSeconds(10));
-                    } finally {
-                        throw other;
-                    }
-                });
+                g.spawn(() -> sleepThenThrow(Duration.ofMillis(100), err));
+                g.spawn(() -> failWhenCancelled(other));
                 return null;
             })));
             assertThat(thrown).isSameAs(err);
