@@ -235,4 +235,78 @@ class EventThreadTest {
         closing.get(30, TimeUnit.SECONDS);
         assertThat(et.isClosed()).isTrue();
     }
+
+    /**
+     * A task deaf to cancellation (it catches the close's cancellation and waits for a permit
+     * again) is abandoned in the limiter's line. A permit released later used to be handed to
+     * it, woken on a closed loop and never returned: every later acquire waited forever.
+     */
+    @Test
+    void aPermitReleasedAfterCloseSkipsTheAbandonedWaiter() throws Exception {
+        CapacityLimiter limiter = new CapacityLimiter(1);
+        assertThat(limiter.tryAcquire()).isTrue(); // this thread holds the only permit
+        EventThread et = new EventThread("et-limiter").start();
+        ((SelectorEventLoop) et.loop()).closeDrainNanos = TimeUnit.MILLISECONDS.toNanos(50);
+        CountDownLatch waiting = new CountDownLatch(1);
+        CompletableFuture<Object> deaf = et.submit(() -> {
+            while (true) {
+                try {
+                    waiting.countDown();
+                    limiter.acquire();
+                    return "granted";
+                } catch (CancelledException e) {
+                    // deaf to cancellation: wait again
+                }
+            }
+        });
+        waiting.await();
+        et.close(Duration.ZERO);
+        assertThatThrownBy(() -> deaf.get(30, TimeUnit.SECONDS)).cause().isInstanceOf(CancelledException.class);
+        assertThat(limiter.toString()).contains("1 waiting"); // it waited again, then was abandoned
+        limiter.release();
+        assertThat(limiter.available()).as("the released permit, in %s", limiter).isEqualTo(1);
+        assertThat(limiter.tryAcquire()).isTrue();
+        limiter.release();
+    }
+
+    /**
+     * The same for a BridgeQueue: an item offered after close woke the abandoned taker (a wake-up
+     * nobody would take) instead of the thread waiting behind it, which then waited forever
+     * beside the item.
+     */
+    @Test
+    void anItemOfferedAfterCloseWakesTheWaiterBehindTheAbandonedOne() throws Exception {
+        BridgeQueue<String> q = new BridgeQueue<>(4);
+        EventThread et = new EventThread("et-queue").start();
+        ((SelectorEventLoop) et.loop()).closeDrainNanos = TimeUnit.MILLISECONDS.toNanos(50);
+        CountDownLatch waiting = new CountDownLatch(1);
+        CompletableFuture<Object> deaf = et.submit(() -> {
+            while (true) {
+                try {
+                    waiting.countDown();
+                    return q.take();
+                } catch (CancelledException e) {
+                    // deaf to cancellation: wait again
+                }
+            }
+        });
+        waiting.await();
+        et.close(Duration.ZERO);
+        assertThatThrownBy(() -> deaf.get(30, TimeUnit.SECONDS)).cause().isInstanceOf(CancelledException.class);
+        CountDownLatch inLine = new CountDownLatch(1);
+        CompletableFuture<String> taker = CompletableFuture.supplyAsync(() -> {
+            inLine.countDown();
+            try {
+                return q.take();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, Thread::startVirtualThread);
+        inLine.await();
+        while (!q.toString().contains("waiting takers=2")) { // the thread joins the line behind the abandoned task
+            Thread.onSpinWait();
+        }
+        q.put("item");
+        assertThat(taker.get(30, TimeUnit.SECONDS)).isEqualTo("item");
+    }
 }
