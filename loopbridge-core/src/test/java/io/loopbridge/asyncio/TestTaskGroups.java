@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * CPython 3.13's Lib/test/test_asyncio/test_taskgroups.py, case by case, on loopbridge's
+ * CPython 3.13's Lib/test/test_asyncio/test_taskgroups.py (and the two cases 3.14 added at its
+ * end), case by case, on loopbridge's
  * public API. Each test body runs as the main task of a fresh virtual-time loop
  * ({@code IsolatedAsyncioTestCase}). Python's {@code ExceptionGroup} is
  * {@link TaskGroupException}; {@code 1 / 0} is Java's own {@link ArithmeticException};
@@ -80,6 +81,12 @@ class TestTaskGroups {
         }
     }
 
+    static final class MyError extends Exception {
+        MyError(String m) {
+            super(m);
+        }
+    }
+
     static final class CustomException extends Exception {
         CustomException() {
             super("CustomException");
@@ -106,7 +113,6 @@ class TestTaskGroups {
         return 1 / zero;
     }
 
-    /** get_error_types: the classes of a TaskGroupException's sub-exceptions. */
     /** A child that, cancelled or not, fails in its finally block (the foo of several CPython cases). */
     private static Object sleepThenDivideByZeroInFinally() throws Exception {
         try {
@@ -117,6 +123,7 @@ class TestTaskGroups {
         return null;
     }
 
+    /** get_error_types: the classes of a TaskGroupException's sub-exceptions. */
     private static Set<Class<?>> errorTypes(Throwable eg) {
         assertThat(eg).isInstanceOf(TaskGroupException.class);
         return ((TaskGroupException) eg).getExceptions().stream().map(Object::getClass).collect(Collectors.toSet());
@@ -1128,6 +1135,63 @@ class TestTaskGroups {
             assertThat(t.cancelling()).isEqualTo(1);
             assertThatThrownBy(() -> Async.await(t)).isInstanceOf(CancelledException.class);
             assertThat(t.isCancelled()).isTrue();
+            return null;
+        });
+    }
+
+    /**
+     * gh-128550: a child that another child creates just before that one fails is still
+     * cancelled by the group (the failure aborts every child, the new one included); its
+     * second checkpoint raises the cancellation (the first, for eager tasks).
+     */
+    @Test
+    void test_cancels_task_if_created_during_creation() throws Exception {
+        run(() -> {
+            AtomicBoolean ran = new AtomicBoolean();
+            Throwable excs = catchThrowable(() -> {
+                try (TaskGroup tg = TaskGroup.open()) {
+                    Callable<Object> thirdTask = () -> {
+                        throw new MyError("third task failed");
+                    };
+                    Callable<Object> secondTask = () -> {
+                        tg.spawn(thirdTask);
+                        assertThatThrownBy(() -> {
+                            sleep(0); // eager tasks cancel here
+                            sleep(0); // lazy tasks cancel here
+                        }).isInstanceOf(CancelledException.class);
+                        ran.set(true);
+                        return null;
+                    };
+                    tg.spawn(secondTask);
+                }
+            });
+            // except* MyError as excs: exc = excs.exceptions[0]
+            assertThat(ran).isTrue();
+            assertThat(errorTypes(excs)).isEqualTo(Set.of(MyError.class));
+            assertThat(((TaskGroupException) excs).getExceptions().get(0)).hasMessage("third task failed");
+            return null;
+        });
+    }
+
+    /**
+     * A group that failed and was left by its exception leaves no cancellation behind on the
+     * task that opened it: the next checkpoint runs uncancelled.
+     */
+    @Test
+    void test_cancellation_does_not_leak_out_of_tg() throws Exception {
+        run(() -> {
+            Throwable thrown = catchThrowable(() -> {
+                try (TaskGroup tg = TaskGroup.open()) {
+                    tg.spawn(() -> {
+                        throw new MyError("MyError");
+                    });
+                }
+            });
+            // except* MyError: pass / else: fail
+            assertThat(thrown).as("should have raised one MyError in group").isInstanceOf(TaskGroupException.class);
+            assertThat(errorTypes(thrown)).isEqualTo(Set.of(MyError.class));
+            // if this fails, the task is cancelled here
+            sleep(0);
             return null;
         });
     }

@@ -708,7 +708,17 @@ class TestTasksGatherAndThreadsafe {
      */
     @Test
     void test_shield_cancel_outer_exception() throws Exception {
-        List<ExceptionContext> seen = shieldCancelOuterThenFinishInner(() -> {
+        List<ExceptionContext> seen = shieldCancelOuterThenFinishInner(1, () -> {
+            throw new IllegalStateException("foo");
+        });
+        assertThat(seen).hasSize(1);
+        assertThat(seen.get(0).exception()).hasMessage("foo");
+    }
+
+    /** test_shield_duplicate_log_once: inner shielded twice, both shields cancelled: its failure is reported once. */
+    @Test
+    void test_shield_duplicate_log_once() throws Exception {
+        List<ExceptionContext> seen = shieldCancelOuterThenFinishInner(2, () -> {
             throw new IllegalStateException("foo");
         });
         assertThat(seen).hasSize(1);
@@ -718,14 +728,15 @@ class TestTasksGatherAndThreadsafe {
     /** test_shield_cancel_outer_result: a result of inner after the shield was cancelled is not reported. */
     @Test
     void test_shield_cancel_outer_result() throws Exception {
-        assertThat(shieldCancelOuterThenFinishInner(() -> 1)).isEmpty();
+        assertThat(shieldCancelOuterThenFinishInner(1, () -> 1)).isEmpty();
     }
 
     /**
-     * Shields a task, cancels the shield, then lets the task finish with {@code ending}; closes
-     * the loop and returns what its exception handler was given.
+     * Shields a task {@code shields} times in turn, cancelling each shield, then lets the task
+     * finish with {@code ending}; closes the loop and returns what its exception handler was given.
      */
-    private static List<ExceptionContext> shieldCancelOuterThenFinishInner(Callable<Integer> ending) throws Exception {
+    private static List<ExceptionContext> shieldCancelOuterThenFinishInner(int shields, Callable<Integer> ending)
+            throws Exception {
         List<ExceptionContext> seen = new ArrayList<>();
         EventLoop loop = newLoop();
         loop.setExceptionHandler((l, c) -> seen.add(c));
@@ -734,10 +745,12 @@ class TestTasksGatherAndThreadsafe {
             Async.await(gate);
             return ending.call();
         });
-        LoopFuture<Integer> outer = onLoop(loop, () -> Async.shield(inner));
-        runBriefly(loop);
-        outer.cancel();
-        runBriefly(loop);
+        for (int i = 0; i < shields; i++) {
+            LoopFuture<Integer> outer = onLoop(loop, () -> Async.shield(inner));
+            runBriefly(loop);
+            outer.cancel();
+            runBriefly(loop);
+        }
         gate.complete(null);
         runBriefly(loop);
         assertThat(inner.isDone()).isTrue();
