@@ -72,9 +72,9 @@ abstract sealed class Waiter permits Waiter.OfTask, Waiter.OfThread {
         boolean wake() {
             // A task done while it waits was abandoned by its closing loop (Task#abandon): its
             // body never resumes to take what the wake-up hands it (a permit, a turn in a
-            // queue), so refuse it and the waker hands it to the next waiter. A wake-up that
-            // lands in the instant between the close's last iteration and the abandonment is
-            // still lost with the task; the drain before it gives the task its chance to leave.
+            // queue), so refuse it and the waker hands it to the next waiter. A wake-up racing
+            // the abandonment itself can still reach the task and be lost with it; the drain
+            // before the abandonment gave the task its chance to leave the line.
             if (task.isDone()) {
                 return false;
             }
