@@ -168,24 +168,33 @@ public final class Async {
      * asyncio.as_completed: futures that complete in the order the given stages finish; the
      * first returned future gets the first outcome, and so on. A stage given twice counts once.
      * (asyncio hands each outcome to whichever of its awaitables is awaited next; here the
-     * order is by index, so await the returned futures in order.)
+     * order is by index, so await the returned futures in order.) An outcome goes to the first
+     * returned future not yet done, so one cancelled meanwhile (say by a timeout around its
+     * await) loses nothing: the next one gets that outcome. A failure counts as read only when
+     * the returned future holding it is read; one nobody reads is reported as never retrieved,
+     * as for the stage itself.
      */
     public static <T> List<LoopFuture<T>> asCompleted(Collection<? extends CompletionStage<? extends T>> stages) {
         Objects.requireNonNull(stages, "stages");
-        EventLoop loop = EventLoop.current();
+        Loop loop = Loop.of(EventLoop.current());
         java.util.Set<CompletionStage<? extends T>> distinct =
                 java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         List<LoopFuture<T>> slots = new ArrayList<>(stages.size());
         List<LoopFuture<? extends T>> children = new ArrayList<>(stages.size());
         for (CompletionStage<? extends T> s : stages) {
             if (distinct.add(Objects.requireNonNull(s, "a stage is null"))) {
-                children.add(loop.wrap(s));
-                slots.add(loop.createFuture());
+                children.add(LoopFuture.wrap(loop, s));
+                slots.add(new LoopFuture<>(loop));
             }
         }
         int[] next = {0};
         for (LoopFuture<? extends T> c : children) {
-            c.addDoneCallback(f -> slots.get(next[0]++).setOutcome(f.rawOutcome()));
+            // A listener, not addDoneCallback, which would count every failure as read up front.
+            c.addListener(f -> loop.post(new Callback(() -> {
+                while (next[0] < slots.size() && !slots.get(next[0]++).relayOutcome(f)) {
+                    // that slot was cancelled: the outcome goes to the next
+                }
+            }, null)));
         }
         return slots;
     }

@@ -59,7 +59,9 @@ public interface AsyncIterator<T> extends AutoCloseable {
      * subscriber ({@code java.util.concurrent.Flow}, rules 2.1–2.13): the subscription is cancelled
      * exactly once when the iteration ends early, never after the source finished, and never
      * requested from after it is cancelled; a source that sends more than requested fails the
-     * iteration with {@link IllegalStateException}.
+     * iteration with {@link IllegalStateException}. Close it from the consumer: a {@link #close()}
+     * from another task or thread while the consumer waits in {@link #hasNext()} ends that wait
+     * with {@link IllegalStateException}.
      *
      * @param prefetch 1 to 1,048,576 values requested ahead
      * @throws BlockingOnLoopException on an event-loop thread outside any task, before subscribing

@@ -243,6 +243,23 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
         return true;
     }
 
+    /**
+     * Completes with {@code source}'s outcome (it must be done); false if already done. A failure
+     * then counts as read once this future's is: reading this one marks {@code source} retrieved.
+     * Loop thread.
+     */
+    final boolean relayOutcome(LoopFuture<?> source) {
+        if (isDone()) {
+            return false;
+        }
+        watch = source.watch;
+        if (setOutcome(source.rawOutcome())) {
+            return true;
+        }
+        watch = null; // cancelled from another thread meanwhile
+        return false;
+    }
+
     /** Hook for subclasses, called once after the outcome is set. */
     void onDone(Object o) {
     }

@@ -69,7 +69,8 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
     private final int batch;
 
     // ---- consumer side (the taking task or thread)
-    private State state = State.OPEN;
+    /** Volatile so that a close() from another caller reaches a consumer waiting in hasNext. */
+    private volatile State state = State.OPEN;
     /** The subscription once the consumer has seen it; requests go to it. */
     private Flow.Subscription subscription;
     private long consumerIndex;
@@ -86,6 +87,8 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
 
     // ---- shared
     private volatile Flow.Subscription upstream;
+    /** All the consumer requested so far, raised before each request: more values than this break rule 1.1. */
+    private volatile long requested;
     /** COMPLETE or the Throwable the iteration ends with; set after the last value is in the ring. */
     private volatile Object terminal;
     /** The terminal Throwable is the source breaking the protocol: the consumer cancels it. */
@@ -165,6 +168,7 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
         if (!finished) {
             cancelUpstream();
         }
+        wake(); // a consumer waiting in hasNext (another caller closed it) would otherwise wait forever
     }
 
     private Object poll() {
@@ -204,6 +208,10 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
                     return true;
                 }
                 awaitSignal();
+                if (state == State.CLOSED) {
+                    throw new IllegalStateException("this iterator over " + publisher + " was closed while hasNext()"
+                            + " waited for its next value; close it from the task or thread that iterates");
+                }
             }
         } catch (Throwable e) {
             if (state == State.OPEN) {
@@ -228,7 +236,7 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
     /** Whether a signal came since the consumer last looked (read after publishing the waiter). */
     private boolean signalled() {
         return SLOT.getVolatile(ring, (int) consumerIndex & mask) != null || terminal != null
-                || (subscription == null && upstream != null);
+                || (subscription == null && upstream != null) || state == State.CLOSED;
     }
 
     /** The source finished: false when it completed, else its exception, thrown once as Async.await throws it. */
@@ -259,6 +267,7 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
     }
 
     private void request(long n) {
+        requested += n; // the consumer alone writes it
         requestingThread = Thread.currentThread();
         try {
             subscription.request(n);
@@ -292,6 +301,10 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
         Objects.requireNonNull(value, "onNext(null) breaks Reactive Streams rule 2.13");
         if (terminal != null) {
             return; // after the source broke the protocol (or signalled after its end): dropped
+        }
+        if (producerIndex >= requested) {
+            overflow(); // the ring's free slots alone would hide it (rounded-up capacity, values already taken)
+            return;
         }
         int i = (int) producerIndex & mask;
         if (Thread.currentThread() == requestingThread) {
@@ -332,8 +345,11 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
 
     private void overflow() {
         violated = true;
-        terminal = new IllegalStateException("the publisher " + publisher + " sent more values than were requested ("
-                + prefetch + " ahead at most), breaking Reactive Streams rule 1.1; its subscription is cancelled");
+        long asked = requested;
+        terminal = new IllegalStateException("the publisher " + publisher + (asked == 0
+                ? " sent values before any was requested"
+                : " sent more values than were requested (" + asked + " so far, " + prefetch + " ahead at most)")
+                + ", breaking Reactive Streams rule 1.1; its subscription is cancelled");
         wake();
     }
 

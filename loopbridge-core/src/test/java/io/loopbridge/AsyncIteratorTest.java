@@ -416,7 +416,7 @@ class AsyncIteratorTest {
                 }
             }).isInstanceOf(IllegalStateException.class).hasMessageContaining("before any was requested");
         }
-        assertThat(got).hasSize(3);
+        assertThat(got).as("values nobody requested are not handed out").isEmpty();
         assertThat(cancels).hasValue(1);
     }
 
@@ -579,6 +579,91 @@ class AsyncIteratorTest {
         @Override
         public void onComplete() {
             downstream.onComplete();
+        }
+    }
+
+    /**
+     * A source that sends more than requested fails the iteration, whatever the prefetch: with a
+     * prefetch of 3 the ring has 4 slots, and a fourth value used to slip into the free one.
+     */
+    @Test
+    void aSourceSendingMoreThanRequestedFailsTheIterationWhateverThePrefetch() throws Exception {
+        AtomicInteger cancels = new AtomicInteger();
+        Flow.Publisher<Integer> overEager = s -> s.onSubscribe(new Flow.Subscription() {
+            boolean sent;
+
+            @Override
+            public void request(long n) {
+                if (sent) {
+                    return;
+                }
+                sent = true;
+                for (int i = 0; i <= n; i++) { // one more than requested
+                    s.onNext(i);
+                }
+                s.onComplete();
+            }
+
+            @Override
+            public void cancel() {
+                cancels.incrementAndGet();
+            }
+        });
+        List<Integer> got = new ArrayList<>();
+        assertThatThrownBy(() -> {
+            try (AsyncIterator<Integer> it = Async.iterate(overEager, 3)) {
+                while (it.hasNext()) {
+                    got.add(it.next());
+                }
+            }
+        }).isInstanceOf(IllegalStateException.class).hasMessageContaining("more values than were requested");
+        assertThat(got).containsExactly(0, 1, 2);
+    }
+
+    /**
+     * Closing the iterator from another task while the consumer waits in hasNext ends that wait
+     * with a clear exception; the consumer used to wait forever (close had cancelled the source).
+     */
+    @Test
+    void closingFromAnotherTaskEndsTheConsumersWait() throws Exception {
+        AtomicInteger cancels = new AtomicInteger();
+        Flow.Publisher<Integer> silent = s -> s.onSubscribe(new Flow.Subscription() {
+            @Override
+            public void request(long n) {
+            }
+
+            @Override
+            public void cancel() {
+                cancels.incrementAndGet();
+            }
+        });
+        try (EventLoop loop = EventLoop.builder().clock(VirtualClock.autoAdvancing()).build()) {
+            Object outcome = loop.runUntilComplete(() -> {
+                AsyncIterator<Integer> it = Async.iterate(silent);
+                LoopFuture<Void> waiting = EventLoop.current().createFuture();
+                Task<Object> reader = Async.spawn(() -> {
+                    waiting.complete(null);
+                    try {
+                        return it.hasNext();
+                    } catch (Exception e) {
+                        return e;
+                    }
+                });
+                Async.await(waiting);
+                Async.checkpoint(); // the reader now waits in hasNext
+                it.close();
+                // A timeout does not cancel the reader (asyncio.wait): it tells whether the reader ended.
+                Async.wait(List.of(reader), Duration.ofHours(1), Async.ReturnWhen.ALL_COMPLETED);
+                if (!reader.isDone()) {
+                    reader.cancel();
+                    return "the reader still waited an hour after close";
+                }
+                return Async.await(reader);
+            });
+            assertThat(outcome).isInstanceOf(IllegalStateException.class)
+                    .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.THROWABLE)
+                    .hasMessageContaining("was closed while hasNext() waited");
+            assertThat(cancels).hasValue(1);
         }
     }
 }

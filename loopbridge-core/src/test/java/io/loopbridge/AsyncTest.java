@@ -850,4 +850,72 @@ class AsyncTest {
             assertThat(thrown).isSameAs(boom);
         }
     }
+
+    private static <T> T sleepThen(long seconds, T value) throws Exception {
+        Async.sleep(Duration.ofSeconds(seconds));
+        return value;
+    }
+
+    /**
+     * A future of asCompleted cancelled by a timeout around its await loses no outcome: the
+     * first completion goes to the next future (asyncio leaves it in the done queue for the next
+     * await). It used to be set on the cancelled future and dropped.
+     */
+    @Test
+    void asCompletedATimedOutAwaitLosesNoCompletion() throws Exception {
+        try (EventLoop loop = EventLoop.builder().clock(VirtualClock.autoAdvancing()).build()) {
+            List<String> out = loop.runUntilComplete(() -> {
+                Task<String> a = Async.spawn(() -> sleepThen(1, "a"));
+                Task<String> b = Async.spawn(() -> sleepThen(2, "b"));
+                Task<String> c = Async.spawn(() -> sleepThen(3, "c"));
+                List<LoopFuture<String>> futs = Async.asCompleted(List.of(a, b, c));
+                List<String> l = new ArrayList<>();
+                try (Timeout t = Async.timeout(Duration.ofMillis(500))) {
+                    l.add(Async.await(futs.get(0)));
+                } catch (TimeoutException e) {
+                    l.add("timeout");
+                }
+                l.add(Async.await(futs.get(1)));
+                l.add(Async.await(futs.get(2)));
+                return l;
+            });
+            assertThat(out).containsExactly("timeout", "a", "b");
+        }
+    }
+
+    /**
+     * A failure that reaches a future of asCompleted nobody reads is reported as never
+     * retrieved, as it is without asCompleted; one that is read is not. asCompleted used to mark
+     * every stage's failure as read when it subscribed.
+     */
+    @Test
+    void asCompletedReportsAFailureOnlyIfNobodyReadsIt() throws Exception {
+        for (boolean read : new boolean[] {false, true}) {
+            List<ExceptionContext> reported = new CopyOnWriteArrayList<>();
+            try (EventLoop loop = EventLoop.builder().clock(VirtualClock.autoAdvancing()).build()) {
+                loop.setExceptionHandler((l, c) -> reported.add(c));
+                loop.runUntilComplete(() -> {
+                    Task<String> ok = Async.spawn(() -> sleepThen(1, "ok"));
+                    Task<String> bad = Async.spawn(() -> {
+                        Async.sleep(Duration.ofSeconds(2));
+                        throw new IOException("never read");
+                    });
+                    List<LoopFuture<String>> futs = Async.asCompleted(List.of(ok, bad));
+                    assertThat(Async.await(futs.get(0))).isEqualTo("ok");
+                    if (read) {
+                        assertThatThrownBy(() -> Async.await(futs.get(1))).isInstanceOf(IOException.class);
+                    } else {
+                        Async.sleep(Duration.ofSeconds(3)); // bad fails meanwhile; its future is never read
+                    }
+                    return null;
+                });
+            }
+            if (read) {
+                assertThat(reported).as("read through asCompleted").isEmpty();
+            } else {
+                assertThat(reported).as("never read").singleElement()
+                        .satisfies(c -> assertThat(c.exception()).hasMessage("never read"));
+            }
+        }
+    }
 }
