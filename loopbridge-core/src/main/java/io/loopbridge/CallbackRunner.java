@@ -52,6 +52,8 @@ final class CallbackRunner {
     volatile LoopTasks.Entry runningEntry;
     /** The ContextVar values of the callback running now. */
     Context callbackContext;
+    /** The callback running now, or null: the owner of the ContextVar tokens it makes. */
+    Callback runningCallback;
     /** An interrupt of the loop thread seen while running a FAST task step (mounting one clears it). */
     private boolean interruptSeen;
     /** The slow-callback event and start time of the relayed step running now ({@link #relayStarted}). */
@@ -164,6 +166,7 @@ final class CallbackRunner {
         }
         LoopTasks.Entry entry = cb instanceof TaskStep ts ? ts.entry : null;
         callbackContext = cb.context;
+        runningCallback = cb;
         runningEntry = entry;
         long t0 = slowLogNanos >= 0 ? System.nanoTime() : 0;
         if (watched) {
@@ -183,6 +186,7 @@ final class CallbackRunner {
             loop.callExceptionHandler(new ExceptionContext("Exception in callback " + cb.fn, e, cb));
         } finally {
             runningEntry = null;
+            runningCallback = null;
             if (watched) {
                 watch.stepEnded(); // even if an Error escapes: the watchdog must not see a step that never ends
             }

@@ -29,8 +29,26 @@ final class FailureWatch implements Runnable {
         tasks.unwatch(this);
     }
 
+    /**
+     * Reports the failure unless it was read. Called by the cleaner once the task is collected
+     * (then the report is handed to the loop, whose exception handler runs on the loop thread;
+     * if the loop closes first, its close reports what is still watched) or by the closing loop.
+     */
     @Override
     public void run() {
+        synchronized (this) {
+            if (done) {
+                return;
+            }
+        }
+        if (!loop.inLoop() && !loop.api().isClosed()) {
+            loop.post(new Callback(this::report, null));
+            return;
+        }
+        report();
+    }
+
+    private void report() {
         synchronized (this) {
             if (done) {
                 return;

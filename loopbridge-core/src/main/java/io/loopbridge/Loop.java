@@ -83,6 +83,9 @@ sealed interface Loop permits SelectorEventLoop {
 
     void callbackContext(Context context);
 
+    /** The callback running now (the owner of the ContextVar tokens it makes), or this loop between callbacks. */
+    Object callbackOwner();
+
     /** Where blocking work runs when given no executor. */
     Executor defaultExecutor();
 

@@ -302,11 +302,12 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
 
     /**
      * Runs {@code callback} on the loop once this future is done (at once if it already is),
-     * with the ContextVar values of the caller. Any thread.
+     * with the ContextVar values of the caller. Any thread. Adding a callback does not count as
+     * reading the outcome (as in asyncio): a failure the callback does not read (with
+     * {@link #exception()}, {@link #get()}, ...) is still reported as never retrieved.
      */
     public void addDoneCallback(Consumer<? super LoopFuture<T>> callback) {
         Objects.requireNonNull(callback, "callback");
-        markRetrieved();
         Context context = Scope.context();
         addListener(f -> loop.post(new Callback(new Runnable() {
             @Override
@@ -462,18 +463,25 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
      */
     static <T> T runUntilComplete(Loop loop, CompletionStage<T> stage) throws Exception {
         LoopFuture<T> f = wrap(loop, stage);
-        // Stop as soon as it is done, even if it already is.
-        f.addListener(done -> loop.post(new Callback(() -> loop.api().stop(), null)));
+        // Stop as soon as it is done, even if it already is; removed when the run ends, so a future
+        // that finishes after a stopped run cannot stop a later one (asyncio removes its done-callback).
+        DoneListener stopper = done -> loop.post(new Callback(() -> loop.api().stop(), null));
+        f.addListener(stopper);
         // asyncio.Runner: an interrupt cancels the main task; it becomes InterruptedException only when that
         // was the task's one cancellation request: cancel() took effect (the future was not done yet: an
         // interrupt can reach a PORTABLE loop late) and no other request was pending before it.
         boolean[] interruptCancelled = {false};
-        boolean interrupted = loop.runForever(() -> {
-            int pendingBefore = f instanceof Task<?> t ? t.cancelling() : 0;
-            if (f.cancel("interrupted") && !interruptCancelled[0]) {
-                interruptCancelled[0] = pendingBefore == 0;
-            }
-        });
+        boolean interrupted;
+        try {
+            interrupted = loop.runForever(() -> {
+                int pendingBefore = f instanceof Task<?> t ? t.cancelling() : 0;
+                if (f.cancel("interrupted") && !interruptCancelled[0]) {
+                    interruptCancelled[0] = pendingBefore == 0;
+                }
+            });
+        } finally {
+            f.removeListener(stopper);
+        }
         if (!f.isDone()) {
             throw new IllegalStateException("event loop '" + loop.name() + "' stopped before the future completed: " + f);
         }

@@ -84,11 +84,18 @@ public final class Runner implements AutoCloseable {
     /**
      * Cancels the tasks still running and waits for them (bounded), reports failures nobody
      * read, shuts down the default executor and closes the loop. Idempotent.
+     *
+     * @throws IllegalStateException from inside one of its runs (the runner stays usable, and
+     *                               closes its loop when closed after the run)
      */
     @Override
     public void close() {
         if (state == State.CLOSED) {
             return;
+        }
+        if (state == State.INITIALIZED && loop.isRunning()) {
+            throw new IllegalStateException("cannot close this Runner from inside its own run on event loop '"
+                    + loop.name() + "'; close it after run() returns");
         }
         try {
             if (state == State.INITIALIZED) {

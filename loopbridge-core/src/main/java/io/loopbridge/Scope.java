@@ -163,7 +163,7 @@ final class Scope {
             }
             if (loop.callbackContext() != IN_ENTERED_HOLDER) {
                 loop.callbackContext(c);
-                return loop;
+                return loop.callbackOwner();
             }
         }
         Holder h = PLAIN.get();
@@ -177,7 +177,8 @@ final class Scope {
     }
 
     /**
-     * The owner of the calling code's ContextVar values: a task, a loop (for its callbacks), or a
+     * The owner of the calling code's ContextVar values: a task, the running callback (the loop
+     * between callbacks), or a
      * {@link Holder} (a thread's own, or a shared one the calling task or thread runs in), whose
      * writes must then be its atomic ones.
      */
@@ -190,7 +191,7 @@ final class Scope {
                 return shared != null ? shared : e;
             }
             if (loop.callbackContext() != IN_ENTERED_HOLDER) {
-                return loop;
+                return loop.callbackOwner();
             }
         }
         Holder h = PLAIN.get();

@@ -228,6 +228,13 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         Objects.requireNonNull(callback, "callback");
         checkOpen("callSoonThreadsafe");
         Callback cb = new Callback(callback, Scope.context());
+        if (inLoop()) {
+            // From the loop's own code: as callSoon, so it keeps its place after earlier callSoon
+            // calls and waits for the next iteration; and a closing loop running this code is the
+            // one that takes it, so there is nothing to confirm (waiting for that would never end).
+            ready.add(cb);
+            return cb;
+        }
         incoming.offer(cb);
         wakeup.wake();
         if (state.compareTo(State.CLOSING) >= 0) {
@@ -359,6 +366,12 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
     }
 
     @Override
+    public Object callbackOwner() {
+        Callback cb = runner.runningCallback;
+        return cb != null ? cb : this;
+    }
+
+    @Override
     public Executor defaultExecutor() {
         return executor;
     }
@@ -419,7 +432,10 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             long bound = maxSleepNanos == Long.MAX_VALUE ? -1 : Math.min(maxSleepNanos, CLOSE_POLL_NANOS);
             turnMore = more;
             turnBound = bound;
-            while (turnGoesOn()) {
+            // stop() before the run: one iteration, then return (asyncio polls once and runs what is ready).
+            boolean once = stopping;
+            while (once || turnGoesOn()) {
+                once = false;
                 runOnce(bound);
                 if (runner.takeInterrupt()) {
                     interrupted = true;
@@ -756,6 +772,12 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             iterationReady = ready.size();
             iterationIncoming = 0;
             runIteration();
+            if (!ready.isEmpty()) {
+                // Scheduled by those last callbacks: the loop closes now, so say what did not run.
+                log.warn("event loop '{}' closed; {} callback(s) scheduled by its last callbacks did not run: {}",
+                        name(), ready.size(), List.copyOf(ready));
+                ready.clear();
+            }
         } finally {
             leaveTurn(turn);
             state = State.CLOSED;

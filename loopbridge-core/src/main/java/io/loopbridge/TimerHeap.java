@@ -64,16 +64,26 @@ final class TimerHeap {
         return next == null ? -1 : Math.max(0, next.when - now);
     }
 
-    /** {@code now + delay}, a delay too large to add giving a deadline that never comes. */
+    /** How far before now a deadline may lie: timers compare by difference, which must not overflow. */
+    private static final long MAX_PAST = Long.MAX_VALUE / 4;
+
+    /**
+     * {@code now + delay}, a delay too large to add giving a deadline that never comes. A negative
+     * delay gives a deadline in the past (bounded), so timers scheduled with negative delays keep
+     * their deadline order, as asyncio's {@code call_later} does.
+     */
     static long deadline(long now, java.time.Duration delay) {
         long d;
         try {
-            d = delay.isNegative() ? 0 : delay.toNanos();
+            d = Math.max(delay.toNanos(), -MAX_PAST);
         } catch (ArithmeticException e) {
-            d = Long.MAX_VALUE / 2;
+            d = delay.isNegative() ? -MAX_PAST : Long.MAX_VALUE / 2;
         }
         long r = now + d;
-        return ((now ^ r) & (d ^ r)) < 0 ? Long.MAX_VALUE / 2 : r;
+        if (((now ^ r) & (d ^ r)) < 0) {
+            return d > 0 ? Long.MAX_VALUE / 2 : Long.MIN_VALUE / 2;
+        }
+        return r;
     }
 
     void onCancel() {

@@ -428,4 +428,51 @@ class ContextVarTest {
             return null;
         });
     }
+
+    /**
+     * A token made in one loop callback is refused by another (each callback runs in its own
+     * context, as the refusal's message says); it used to be taken, unsetting the second
+     * callback's value.
+     */
+    @Test
+    void aTokenFromAnotherCallbackIsRefused() {
+        ContextVar<String> v = ContextVar.of("v");
+        try (EventLoop loop = EventLoop.create()) {
+            AtomicReference<ContextVar.Token<String>> token = new AtomicReference<>();
+            AtomicReference<Throwable> resetFailure = new AtomicReference<>();
+            AtomicReference<String> after = new AtomicReference<>();
+            loop.callSoon(() -> token.set(v.set("a")));
+            loop.callSoon(() -> {
+                v.set("b");
+                try {
+                    v.reset(token.get());
+                } catch (Throwable e) {
+                    resetFailure.set(e);
+                }
+                after.set(v.getOrDefault("<unset>"));
+                loop.stop();
+            });
+            loop.runForever();
+            assertThat(resetFailure.get()).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("different context");
+            assertThat(after.get()).isEqualTo("b");
+        }
+    }
+
+    /** Within one callback, set and reset pair up as before. */
+    @Test
+    void aTokenIsTakenBackInTheCallbackThatMadeIt() {
+        ContextVar<String> v = ContextVar.of("v");
+        try (EventLoop loop = EventLoop.create()) {
+            AtomicReference<String> after = new AtomicReference<>();
+            loop.callSoon(() -> {
+                ContextVar.Token<String> t = v.set("a");
+                v.reset(t);
+                after.set(v.getOrDefault("<unset>"));
+                loop.stop();
+            });
+            loop.runForever();
+            assertThat(after.get()).isEqualTo("<unset>");
+        }
+    }
 }

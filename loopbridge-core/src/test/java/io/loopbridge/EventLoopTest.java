@@ -453,4 +453,64 @@ class EventLoopTest {
             assertThat(callbackInLoop.get()).isTrue();
         }
     }
+
+    /**
+     * callSoonThreadsafe from the loop's own code is a callSoon: it keeps its place after an
+     * earlier callSoon and waits for the next iteration. It used to run first, in the same
+     * iteration (it went to the cross-thread queue, which the running iteration still drains).
+     */
+    @Test
+    void callSoonThreadsafeFromTheLoopKeepsItsPlaceAfterCallSoon() {
+        try (EventLoop loop = EventLoop.create()) {
+            List<String> order = new ArrayList<>();
+            loop.callSoon(() -> {
+                loop.callSoon(() -> order.add("soon-first"));
+                loop.callSoonThreadsafe(() -> order.add("threadsafe-second"));
+                loop.stop();
+            });
+            loop.runForever();
+            assertThat(order).as("scheduled by the stopping iteration: they wait for the next run").isEmpty();
+            loop.callSoon(loop::stop);
+            loop.runForever();
+            assertThat(order).containsExactly("soon-first", "threadsafe-second");
+        }
+    }
+
+    /**
+     * A callback that close() runs (the drain of a never-run loop) posting with
+     * callSoonThreadsafe used to hang close forever: the post waited for the closing thread to
+     * take it, and that thread was the one waiting. Now it runs in the drain.
+     */
+    @Test
+    void closeRunsACallbackThatItsOwnCallbacksPostThreadsafe() throws Exception {
+        EventLoop loop = EventLoop.create();
+        CountDownLatch ran = new CountDownLatch(1);
+        loop.callSoon(() -> loop.callSoonThreadsafe(ran::countDown));
+        Thread closer = Thread.ofPlatform().daemon().name("closer").start(loop::close);
+        assertThat(ran.await(30, TimeUnit.SECONDS)).as("the posted callback ran").isTrue();
+        closer.join();
+        assertThat(loop.isClosed()).isTrue();
+    }
+
+    /** The same from a task's cleanup: close cancels the task, whose finally block posts with execute(). */
+    @Test
+    void closeRunsWhatACancelledTaskPostsInItsCleanup() throws Exception {
+        EventLoop loop = EventLoop.create();
+        CountDownLatch ran = new CountDownLatch(1);
+        Task<Object> t = loop.createTask(() -> {
+            try {
+                Async.await(loop.createFuture());
+            } finally {
+                loop.execute(ran::countDown);
+            }
+            return null;
+        });
+        loop.callSoon(() -> loop.callSoon(loop::stop));
+        loop.runForever();
+        Thread closer = Thread.ofPlatform().daemon().name("closer").start(loop::close);
+        assertThat(ran.await(30, TimeUnit.SECONDS)).as("the cleanup's callback ran").isTrue();
+        closer.join();
+        assertThat(loop.isClosed()).isTrue();
+        assertThat(t.isCancelled()).isTrue();
+    }
 }

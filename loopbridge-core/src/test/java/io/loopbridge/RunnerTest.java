@@ -329,4 +329,24 @@ class RunnerTest {
         th.join();
         assertThat(other.get()).isEqualTo("other");
     }
+
+    /**
+     * close() from inside the runner's own run is refused and leaves the runner able to close
+     * its loop afterwards; it used to drop the loop unclosed (a later close did nothing).
+     */
+    @Test
+    void closeFromInsideItsOwnRunIsRefusedAndTheLoopStillClosesLater() throws Exception {
+        Runner runner = new Runner();
+        EventLoop loop = runner.loop();
+        try {
+            assertThatThrownBy(() -> runner.run(() -> {
+                runner.close();
+                return null;
+            })).isInstanceOf(IllegalStateException.class).hasMessageContaining("inside its own run");
+            runner.close();
+            assertThat(loop.isClosed()).isTrue();
+        } finally {
+            loop.close();
+        }
+    }
 }

@@ -506,4 +506,63 @@ class TaskTest {
                     .contains("\tat io.loopbridge.TaskTest");
         }
     }
+
+    /**
+     * A done-callback does not count as reading a failure (asyncio's add_done_callback does not
+     * either): a failure neither the callback nor anyone else reads is still reported. Adding a
+     * callback used to mark it read, so it vanished.
+     */
+    @Test
+    void aDoneCallbackDoesNotHideAFailureNobodyReads() {
+        for (boolean callbackReads : new boolean[] {false, true}) {
+            List<ExceptionContext> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            EventLoop loop = EventLoop.create();
+            try {
+                loop.setExceptionHandler((l, c) -> seen.add(c));
+                Task<Object> t = loop.createTask(() -> {
+                    throw new IllegalArgumentException("boom");
+                });
+                t.addDoneCallback(done -> {
+                    if (callbackReads) {
+                        assertThat(done.exception()).hasMessage("boom");
+                    }
+                    loop.stop();
+                });
+                loop.runForever();
+                assertThat(t.isDone()).isTrue();
+            } finally {
+                loop.close();
+            }
+            if (callbackReads) {
+                assertThat(seen).as("read by the callback").isEmpty();
+            } else {
+                assertThat(seen).as("read by nobody").singleElement()
+                        .satisfies(c -> assertThat(c.exception()).hasMessage("boom"));
+            }
+        }
+    }
+
+    /**
+     * The report of a failure nobody read, made when the task is collected (on the cleaner's
+     * thread), reaches the exception handler on the loop thread, as the handler's contract says;
+     * it used to run on the cleaner's thread, beside the running loop.
+     */
+    @Test
+    void aNeverRetrievedReportFromAnotherThreadRunsOnTheLoopThread() throws Exception {
+        EventLoop loop = EventLoop.create();
+        AtomicReference<Thread> handlerThread = new AtomicReference<>();
+        CountDownLatch handled = new CountDownLatch(1);
+        loop.setExceptionHandler((l, c) -> {
+            handlerThread.set(Thread.currentThread());
+            handled.countDown();
+        });
+        SelectorEventLoop internal = (SelectorEventLoop) loop;
+        try (TestLoops.Background bg = new TestLoops.Background(loop)) {
+            FailureWatch w = new FailureWatch(internal, internal.tasks(), "Task 'collected'", new IOException("never read"));
+            Thread cleaner = Thread.ofPlatform().name("cleaner-stand-in").start(w); // what the Cleaner does
+            cleaner.join();
+            handled.await();
+            assertThat(handlerThread.get()).isSameAs(bg.thread);
+        }
+    }
 }
