@@ -74,17 +74,30 @@ class OneRuleMatrixTest {
                 ThreadKind.reactor("Reactor Schedulers.boundedElastic()", "boundedElastic-", Schedulers.boundedElastic(), false));
     }
 
+    /** Stops what started: a setup that failed part way (no redis-server, say) must not hide its cause behind an NPE. */
     @AfterAll
     static void stopThem() throws Exception {
-        for (ThreadKind k : kinds) {
-            k.close();
+        if (kinds != null) {
+            for (ThreadKind k : kinds) {
+                k.close();
+            }
         }
         Schedulers.shutdownNow();
-        target.close();
-        pool.close();
-        vertx.close().toCompletionStage().toCompletableFuture().get();
-        lettuce.shutdown();
-        redis.close();
+        if (target != null) {
+            target.close();
+        }
+        if (pool != null) {
+            pool.close();
+        }
+        if (vertx != null) {
+            vertx.close().toCompletionStage().toCompletableFuture().get();
+        }
+        if (lettuce != null) {
+            lettuce.shutdown();
+        }
+        if (redis != null) {
+            redis.close();
+        }
     }
 
     @TestFactory
