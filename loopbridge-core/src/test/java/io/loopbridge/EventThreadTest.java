@@ -247,19 +247,10 @@ class EventThreadTest {
         assertThat(limiter.tryAcquire()).isTrue(); // this thread holds the only permit
         EventThread et = new EventThread("et-limiter").start();
         ((SelectorEventLoop) et.loop()).closeDrainNanos = TimeUnit.MILLISECONDS.toNanos(50);
-        CountDownLatch waiting = new CountDownLatch(1);
-        CompletableFuture<Object> deaf = et.submit(() -> {
-            while (true) {
-                try {
-                    waiting.countDown();
-                    limiter.acquire();
-                    return "granted";
-                } catch (CancelledException e) {
-                    // deaf to cancellation: wait again
-                }
-            }
+        CompletableFuture<Object> deaf = startDeafTask(et, () -> {
+            limiter.acquire();
+            return "granted";
         });
-        waiting.await();
         et.close(Duration.ZERO);
         assertThatThrownBy(() -> deaf.get(30, TimeUnit.SECONDS)).cause().isInstanceOf(CancelledException.class);
         assertThat(limiter.toString()).contains("1 waiting"); // it waited again, then was abandoned
@@ -279,18 +270,7 @@ class EventThreadTest {
         BridgeQueue<String> q = new BridgeQueue<>(4);
         EventThread et = new EventThread("et-queue").start();
         ((SelectorEventLoop) et.loop()).closeDrainNanos = TimeUnit.MILLISECONDS.toNanos(50);
-        CountDownLatch waiting = new CountDownLatch(1);
-        CompletableFuture<Object> deaf = et.submit(() -> {
-            while (true) {
-                try {
-                    waiting.countDown();
-                    return q.take();
-                } catch (CancelledException e) {
-                    // deaf to cancellation: wait again
-                }
-            }
-        });
-        waiting.await();
+        CompletableFuture<Object> deaf = startDeafTask(et, q::take);
         et.close(Duration.ZERO);
         assertThatThrownBy(() -> deaf.get(30, TimeUnit.SECONDS)).cause().isInstanceOf(CancelledException.class);
         CountDownLatch inLine = new CountDownLatch(1);
@@ -308,5 +288,26 @@ class EventThreadTest {
         }
         q.put("item");
         assertThat(taker.get(30, TimeUnit.SECONDS)).isEqualTo("item");
+    }
+
+    /**
+     * Starts a task on {@code et} that waits in {@code waitFor} and is deaf to cancellation (it
+     * catches it and waits again); returns once the task first waits.
+     */
+    private static CompletableFuture<Object> startDeafTask(EventThread et, java.util.concurrent.Callable<Object> waitFor)
+            throws InterruptedException {
+        CountDownLatch waiting = new CountDownLatch(1);
+        CompletableFuture<Object> deaf = et.submit(() -> {
+            while (true) {
+                try {
+                    waiting.countDown();
+                    return waitFor.call();
+                } catch (CancelledException e) {
+                    // deaf to cancellation: wait again
+                }
+            }
+        });
+        waiting.await();
+        return deaf;
     }
 }
