@@ -93,7 +93,7 @@ public final class Async {
         } else {
             // A waiter nobody wakes: its deadline ends the sleep.
             Waiter w = Waiter.forTask(task);
-            w.await(w.now() + saturatedNanos(d));
+            w.await(TimerHeap.after(w.now(), saturatedNanos(d)));
         }
     }
 
@@ -287,7 +287,7 @@ public final class Async {
             f.addListener(onCompletion);
         }
         try {
-            waiter.await(timeout == null ? Long.MAX_VALUE : waiter.now() + saturatedNanos(timeout));
+            waiter.await(timeout == null ? Long.MAX_VALUE : TimerHeap.after(waiter.now(), saturatedNanos(timeout)));
         } finally {
             for (LoopFuture<?> f : fs.values()) {
                 f.removeListener(onCompletion);

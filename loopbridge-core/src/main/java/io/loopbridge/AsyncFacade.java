@@ -38,7 +38,7 @@ public final class AsyncFacade {
         }
         Map<Method, MethodHandle> targets = new HashMap<>();
         for (Method m : asyncInterface.getMethods()) {
-            if (Modifier.isStatic(m.getModifiers()) || m.isDefault()) {
+            if (Modifier.isStatic(m.getModifiers()) || m.isDefault() || SyncFacade.isObjectMethod(m)) {
                 continue;
             }
             Class<?> rt = m.getReturnType();

@@ -292,7 +292,8 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         Objects.requireNonNull(callback, "callback");
         checkConfined("callAt");
         checkOpen("callAt");
-        TimerCallback cb = new TimerCallback(callback, Scope.context(), this, deadlineNanos);
+        TimerCallback cb = new TimerCallback(callback, Scope.context(), this,
+                TimerHeap.bounded(deadlineNanos, clock.nanoTime()));
         timers.add(cb);
         return cb;
     }

@@ -51,7 +51,8 @@ public final class SyncFacade {
     /**
      * A sync face of {@code asyncImpl} whose calls fail with
      * {@link java.util.concurrent.TimeoutException} (cancelling the async call) after
-     * {@code timeout}; null for none.
+     * {@code timeout}; null for none. Zero or negative: a call whose stage is not complete when
+     * it returns times out at once.
      */
     public static <S> S of(Class<S> syncInterface, Object asyncImpl, Duration timeout) {
         Objects.requireNonNull(syncInterface, "syncInterface");
@@ -61,15 +62,43 @@ public final class SyncFacade {
         }
         Map<Method, MethodHandle> targets = new HashMap<>();
         for (Method m : syncInterface.getMethods()) {
-            if (Modifier.isStatic(m.getModifiers()) || m.isDefault()) {
+            if (Modifier.isStatic(m.getModifiers()) || m.isDefault() || isObjectMethod(m)) {
                 continue;
             }
             targets.put(m, findAsync(m, asyncImpl));
         }
-        long nanos = timeout == null ? -1 : timeout.toNanos();
-        InvocationHandler h = new Handler(targets, asyncImpl, nanos);
+        InvocationHandler h = new Handler(targets, asyncImpl, timeoutNanos(timeout));
         return syncInterface.cast(Proxy.newProxyInstance(syncInterface.getClassLoader(), new Class<?>[]{syncInterface}, h));
     }
+
+    /** -1 for no timeout; a negative timeout is 0 (times out at once, as {@link Async#waitFor} does); a huge one saturates. */
+    private static long timeoutNanos(Duration timeout) {
+        if (timeout == null) {
+            return -1;
+        }
+        if (timeout.isNegative()) {
+            return 0;
+        }
+        try {
+            return timeout.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 4;
+        }
+    }
+
+    /**
+     * {@code equals(Object)}, {@code hashCode()} or {@code toString()} redeclared by an interface
+     * (to document them, as {@link java.util.Comparator} does): a proxy answers them itself.
+     */
+    static boolean isObjectMethod(Method m) {
+        try {
+            Object.class.getMethod(m.getName(), m.getParameterTypes());
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
 
     private static MethodHandle findAsync(Method m, Object impl) {
         Method target;
@@ -168,7 +197,24 @@ public final class SyncFacade {
                 throw new IllegalStateException("SyncFacade: " + impl.getClass().getSimpleName() + "." + method.getName()
                         + " returned null instead of a CompletionStage");
             }
-            return timeoutNanos < 0 ? Waiting.await(stage, what) : Waiting.await(stage, timeoutNanos, true, what);
+            try {
+                return timeoutNanos < 0 ? Waiting.await(stage, what) : Waiting.await(stage, timeoutNanos, true, what);
+            } catch (InterruptedException e) {
+                if (!declares(method, InterruptedException.class)) {
+                    // The proxy wraps it in UndeclaredThrowableException: keep the interrupt visible.
+                    Thread.currentThread().interrupt();
+                }
+                throw e;
+            }
+        }
+
+        private static boolean declares(Method m, Class<? extends Exception> type) {
+            for (Class<?> declared : m.getExceptionTypes()) {
+                if (declared.isAssignableFrom(type)) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 

@@ -74,7 +74,15 @@ abstract sealed class TaskCarrier {
 
             @Override
             public void execute(Runnable step) {
-                task.loop.scheduleStep(task, step);
+                Thread own = task.thread;
+                if (own == null || VirtualThreads.isContinuationOf(own, step) || !VirtualThreads.defaultSchedulerAvailable()) {
+                    task.loop.scheduleStep(task, step);
+                } else {
+                    // A virtual thread the task started inherits this scheduler, but it is an
+                    // ordinary virtual thread (it may block, and may outlive the loop): the JDK's
+                    // default scheduler runs it, never the loop's thread.
+                    VirtualThreads.runOnDefaultScheduler(step);
+                }
             }
         }
 

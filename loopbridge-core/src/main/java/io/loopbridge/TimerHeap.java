@@ -64,8 +64,34 @@ final class TimerHeap {
         return next == null ? -1 : Math.max(0, next.when - now);
     }
 
-    /** How far before now a deadline may lie: timers compare by difference, which must not overflow. */
-    private static final long MAX_PAST = Long.MAX_VALUE / 4;
+    /**
+     * How far from now a deadline may lie, either way (about 73 years): timers compare by
+     * difference, which must not overflow, and one deadline far enough away to wrap would sort
+     * before timers already due and hide them.
+     */
+    static final long MAX_DISTANCE = Long.MAX_VALUE / 4;
+    private static final long MAX_PAST = MAX_DISTANCE;
+
+    /** The deadline {@code nanos} after {@code now}, the distance bounded as {@link #bounded} does (no overflow). */
+    static long after(long now, long nanos) {
+        return now + Math.max(-MAX_DISTANCE, Math.min(nanos, MAX_DISTANCE));
+    }
+
+    /**
+     * {@code when}, moved to at most {@link #MAX_DISTANCE} from {@code now}. A deadline computed as
+     * {@code now + nanos} that overflowed still lies {@code nanos} ahead by wrap-around
+     * difference, so it is moved to the far future, not the past.
+     */
+    static long bounded(long when, long now) {
+        long d = when - now;
+        if (d > MAX_DISTANCE) {
+            return now + MAX_DISTANCE;
+        }
+        if (d < -MAX_DISTANCE) {
+            return now - MAX_DISTANCE;
+        }
+        return when;
+    }
 
     /**
      * {@code now + delay}, a delay too large to add giving a deadline that never comes. A negative

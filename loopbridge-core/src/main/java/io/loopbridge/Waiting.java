@@ -120,9 +120,14 @@ final class Waiting {
         if (!cancelOnTimeout) {
             stage = Async.shield(stage); // Future.get(timeout): a timeout leaves the future alone
         } else if (nanos <= 0) {
+            if (!(stage instanceof LoopFuture) && asCompletableFuture(stage).isDone()) {
+                // Done already: its outcome at once (asyncio's wait_for(done, 0)), before the loop's
+                // copy, which hears of it only in a callback, would be cancelled in its place.
+                return task.await(stage);
+            }
             return cancelAndWait(task, LoopFuture.wrap(loop, stage));
         }
-        try (Timeout t = Timeout.at(task, loop.time() + nanos)) {
+        try (Timeout t = Timeout.at(task, TimerHeap.after(loop.time(), nanos))) {
             return task.await(stage);
         }
     }

@@ -918,4 +918,48 @@ class AsyncTest {
             }
         }
     }
+
+    /**
+     * A wait with a timeout too long to add to the clock (Long.MAX_VALUE nanoseconds) used to
+     * make a deadline that wrapped around, sorted before timers already due and hid them: the
+     * loop slept for centuries. Each form below must see the due timer.
+     */
+    @Test
+    void aHugeTimeoutInATaskDoesNotHideADueTimer() {
+        List<String> forms = List.of("waitFor", "get", "SyncFacade");
+        for (String form : forms) {
+            VirtualClock clock = VirtualClock.manual();
+            String r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
+                try (EventLoop loop = EventLoop.builder().clock(clock).build()) {
+                    return loop.runUntilComplete(loop.createTask(() -> {
+                        LoopFuture<String> f = loop.createFuture();
+                        loop.callLater(Duration.ofMillis(1), () -> f.complete("done"));
+                        clock.advance(Duration.ofMillis(2)); // that timer is due now
+                        return switch (form) {
+                            case "waitFor" -> Async.waitFor(f, Duration.ofNanos(Long.MAX_VALUE));
+                            case "get" -> f.get(Long.MAX_VALUE, java.util.concurrent.TimeUnit.NANOSECONDS);
+                            default -> SyncFacade.of(Supplier.class, new SupplierOf(f), Duration.ofNanos(Long.MAX_VALUE)).get();
+                        };
+                    }));
+                }
+            }, form);
+            assertThat(r).as(form).isEqualTo("done");
+        }
+    }
+
+    public interface Supplier {
+        String get() throws Exception;
+    }
+
+    public static final class SupplierOf {
+        private final LoopFuture<String> f;
+
+        SupplierOf(LoopFuture<String> f) {
+            this.f = f;
+        }
+
+        public LoopFuture<String> get() {
+            return f;
+        }
+    }
 }

@@ -180,4 +180,116 @@ class SyncFacadeTest {
         assertThat(Async.await(store.load("k"))).isEqualTo("v on worker");
         assertThatThrownBy(store::size).isInstanceOf(IllegalStateException.class).hasMessageContaining("LoopFuture");
     }
+
+    // ---------------------------------------------------------------- found by review (each failed before)
+
+    /** A sync interface that redeclares Object's methods to document them (as Comparator does for equals). */
+    public interface Named {
+        String name();
+
+        @Override
+        String toString();
+
+        @Override
+        boolean equals(Object o);
+
+        @Override
+        int hashCode();
+    }
+
+    public static final class AsyncNamed {
+        public CompletionStage<String> name() {
+            return CompletableFuture.completedFuture("n");
+        }
+    }
+
+    public interface AsyncNamedApi {
+        CompletionStage<String> name();
+
+        @Override
+        String toString();
+    }
+
+    public static final class BlockingNamed {
+        public String name() {
+            return "n";
+        }
+    }
+
+    /** Both facades used to refuse such interfaces ("equals returns boolean, not a CompletionStage"). */
+    @Test
+    void interfacesRedeclaringObjectMethodsAreAccepted() throws Exception {
+        Named n = SyncFacade.of(Named.class, new AsyncNamed());
+        assertThat(n.name()).isEqualTo("n");
+        assertThat(n).isEqualTo(n);
+        assertThat(n.toString()).contains("Facade");
+        AsyncNamedApi a = AsyncFacade.of(AsyncNamedApi.class, new BlockingNamed());
+        assertThat(Async.await(a.name())).isEqualTo("n");
+        assertThat(a.toString()).contains("Facade");
+    }
+
+    public interface SlowCall {
+        long slow(String id) throws TimeoutException;
+    }
+
+    public static final class NeverDone {
+        public CompletableFuture<Long> slow(String id) {
+            return new CompletableFuture<>();
+        }
+    }
+
+    public static final class Instant {
+        public CompletableFuture<Long> slow(String id) {
+            return CompletableFuture.completedFuture(7L);
+        }
+    }
+
+    /** A negative timeout times out at once, as zero does; it used to mean "wait forever". */
+    @Test
+    void aNegativeTimeoutTimesOutAtOnce() {
+        SlowCall s = SyncFacade.of(SlowCall.class, new NeverDone(), Duration.ofMillis(-1));
+        assertThatThrownBy(() -> s.slow("x")).isInstanceOf(TimeoutException.class);
+    }
+
+    /**
+     * A zero timeout gives a call whose stage is already complete its result, in a task as on a
+     * plain thread (asyncio's wait_for(done, 0)); in a task it used to time out.
+     */
+    @Test
+    void aZeroTimeoutGivesACompleteStageItsResultInATaskToo() throws Exception {
+        SlowCall s = SyncFacade.of(SlowCall.class, new Instant(), Duration.ZERO);
+        assertThat(s.slow("x")).isEqualTo(7L);
+        try (EventLoop loop = EventLoop.create()) {
+            assertThat(loop.runUntilComplete(() -> s.slow("x"))).isEqualTo(7L);
+            assertThat(loop.runUntilComplete(() -> Async.waitFor(CompletableFuture.completedFuture("done"), Duration.ZERO)))
+                    .isEqualTo("done");
+        }
+    }
+
+    public interface SlowNoThrows {
+        long slow(String id);
+    }
+
+    /**
+     * An interrupt of a facade call whose method cannot declare InterruptedException reaches the
+     * caller wrapped (the proxy's rule), with the thread's interrupt status set again; it was lost.
+     */
+    @Test
+    void anInterruptWrappedAsUndeclaredKeepsTheInterruptStatus() throws Exception {
+        SlowNoThrows s = SyncFacade.of(SlowNoThrows.class, new NeverDone());
+        CompletableFuture<Object[]> out = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            Thread.currentThread().interrupt();
+            try {
+                s.slow("x");
+                out.complete(new Object[] {null, Thread.currentThread().isInterrupted()});
+            } catch (Throwable e) {
+                out.complete(new Object[] {e, Thread.currentThread().isInterrupted()});
+            }
+        });
+        Object[] r = out.get();
+        assertThat((Throwable) r[0]).isInstanceOf(java.lang.reflect.UndeclaredThrowableException.class)
+                .cause().isInstanceOf(InterruptedException.class);
+        assertThat((Boolean) r[1]).as("interrupt status after the call").isTrue();
+    }
 }

@@ -565,4 +565,33 @@ class TaskTest {
             assertThat(handlerThread.get()).isSameAs(bg.thread);
         }
     }
+
+    /**
+     * FAST mode: a virtual thread a task starts inherits the task's scheduler, so it used to run
+     * on the loop's thread (stalling it while it ran) and, once the loop closed, never ran again
+     * (its wake-up went to the closed loop). It is an ordinary virtual thread: it runs on the
+     * JDK's scheduler and finishes its wait after the loop closed.
+     */
+    @Test
+    void aVirtualThreadATaskStartsOutlivesTheLoop() throws Exception {
+        CompletableFuture<String> gate = new CompletableFuture<>();
+        CompletableFuture<Object> childOutcome = new CompletableFuture<>();
+        CompletableFuture<Boolean> waiting = new CompletableFuture<>();
+        try (EventLoop loop = EventLoop.create()) {
+            loop.runUntilComplete(loop.createTask(() -> {
+                Thread.ofVirtual().name("child-of-a-task").start(() -> {
+                    try {
+                        waiting.complete(true);
+                        childOutcome.complete(Async.await(gate));
+                    } catch (Throwable e) {
+                        childOutcome.complete(e);
+                    }
+                });
+                Async.await(waiting);
+                return null;
+            }));
+        }
+        gate.complete("opened");
+        assertThat(childOutcome.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("opened");
+    }
 }

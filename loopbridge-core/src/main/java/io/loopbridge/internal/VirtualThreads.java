@@ -17,6 +17,8 @@ public final class VirtualThreads {
     private static final Executor DEFAULT_SCHEDULER;
     /** (Thread) -> Executor: a virtual thread's scheduler field, or null when not readable. */
     private static final MethodHandle SCHEDULER_OF;
+    /** (Thread) -> Runnable: the one continuation runner a virtual thread hands its scheduler, or null. */
+    private static final MethodHandle CONTINUATION_OF;
 
     static {
         MethodHandle mh = null;
@@ -52,6 +54,18 @@ public final class VirtualThreads {
                 reason = "java.lang.VirtualThread.scheduler is not readable: " + e;
             }
         }
+        MethodHandle continuationOf = null;
+        if (schedulerOf != null) {
+            try {
+                var f = Class.forName("java.lang.VirtualThread").getDeclaredField("runContinuation");
+                f.setAccessible(true);
+                continuationOf = MethodHandles.lookup().unreflectGetter(f)
+                        .asType(MethodType.methodType(Runnable.class, Thread.class));
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                continuationOf = null; // then every step counts as the task's own, as before
+            }
+        }
+        CONTINUATION_OF = continuationOf;
         SCHEDULER_OF = schedulerOf;
         BUILDER = schedulerOf != null ? mh : null;
         DEFAULT_SCHEDULER = BUILDER != null ? def : null;
@@ -71,6 +85,38 @@ public final class VirtualThreads {
         } catch (Throwable e) {
             return null;
         }
+    }
+
+    /**
+     * Whether {@code step}, handed to a custom scheduler, runs {@code owner} (a virtual thread
+     * built with that scheduler) rather than a virtual thread that inherited the scheduler (one
+     * {@code owner} started). True when that cannot be told.
+     */
+    public static boolean isContinuationOf(Thread owner, Runnable step) {
+        if (CONTINUATION_OF == null) {
+            return true;
+        }
+        try {
+            return (Runnable) CONTINUATION_OF.invokeExact(owner) == step;
+        } catch (Throwable e) {
+            return true;
+        }
+    }
+
+    /**
+     * Runs a continuation step on the JDK's default scheduler: for a virtual thread that
+     * inherited a loop's per-task scheduler, so it runs as an ordinary virtual thread.
+     */
+    public static void runOnDefaultScheduler(Runnable step) {
+        if (DEFAULT_SCHEDULER == null) {
+            throw new IllegalStateException("the JDK's default virtual-thread scheduler is not reachable");
+        }
+        DEFAULT_SCHEDULER.execute(step);
+    }
+
+    /** Whether {@link #runOnDefaultScheduler} can run steps. */
+    public static boolean defaultSchedulerAvailable() {
+        return DEFAULT_SCHEDULER != null;
     }
 
     /**
