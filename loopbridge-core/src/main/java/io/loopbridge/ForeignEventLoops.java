@@ -28,11 +28,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>Vert.x: its threads are {@code VertxThread}s; {@code Context.isOnEventLoopThread()}
  *       tells an event-loop thread from a worker. Vert.x decides: a worker is allowed.</li>
  *   <li>Reactor: the threads of its non-blocking schedulers ({@code parallel()},
- *       {@code single()}) implement the marker interface {@code reactor.core.scheduler.NonBlocking}.</li>
+ *       {@code single()}) implement the marker interface {@code reactor.core.scheduler.NonBlocking};
+ *       on other threads {@code Schedulers.isInNonBlockingThread()} is asked, so a thread the
+ *       application marked with {@code Schedulers.registerNonBlockingThreadPredicate} is refused
+ *       too, as Reactor's own {@code block()} refuses it.</li>
  * </ul>
  *
  * <p>Cost on the hot path (every blocking call from a plain thread): one {@link ClassValue}
- * lookup on the thread's class and, where Netty is present, a thread-local read. What a
+ * lookup on the thread's class and, where Netty is present, a thread-local read (where Reactor
+ * is, its non-blocking check). What a
  * thread class is gets worked out once. The values stored on thread classes are JDK objects
  * only (method handles into the framework, boxed constants), so a thread class of a parent
  * class loader never keeps loopbridge's class loader alive.
@@ -60,6 +64,13 @@ final class ForeignEventLoops {
      * loopbridge's class loader sees? Null if there is none. For threads of a plain class.
      */
     private static final MethodHandle PLAIN_THREAD_NETTY = nettyProbe(ForeignEventLoops.class.getClassLoader(), "");
+
+    /**
+     * {@code ()boolean}: Reactor's {@code Schedulers.isInNonBlockingThread()} (its marker, or a
+     * predicate the application registered with {@code registerNonBlockingThreadPredicate}),
+     * asked on each call since the predicate may change; null if no Reactor is visible.
+     */
+    private static final MethodHandle PLAIN_THREAD_REACTOR = reactorProbe(ForeignEventLoops.class.getClassLoader());
 
     private static final AtomicBoolean PROBE_FAILURE_LOGGED = new AtomicBoolean();
 
@@ -98,7 +109,10 @@ final class ForeignEventLoops {
             if (probe == REACTOR_THREAD) {
                 return REACTOR;
             }
-            return PLAIN_THREAD_NETTY != null && (boolean) PLAIN_THREAD_NETTY.invokeExact() ? NETTY : NONE;
+            if (PLAIN_THREAD_NETTY != null && (boolean) PLAIN_THREAD_NETTY.invokeExact()) {
+                return NETTY;
+            }
+            return PLAIN_THREAD_REACTOR != null && (boolean) PLAIN_THREAD_REACTOR.invokeExact() ? REACTOR : NONE;
         } catch (VirtualMachineError e) {
             throw e;
         } catch (Throwable e) {
@@ -232,6 +246,20 @@ final class ForeignEventLoops {
         } catch (ReflectiveOperationException | RuntimeException e) {
             log.warn("loopbridge cannot recognise the event-loop threads of the Netty found by {} ({}): blocking"
                     + " calls on them will not be refused", loader, prefix.isEmpty() ? "io.netty" : prefix + "io.netty", e);
+            return null;
+        }
+    }
+
+    /** {@code ()boolean}: Reactor's {@code Schedulers.isInNonBlockingThread()}; null if absent or unusable. */
+    private static MethodHandle reactorProbe(ClassLoader loader) {
+        try {
+            Class<?> schedulers = Class.forName("reactor.core.scheduler.Schedulers", false, loader);
+            return MethodHandles.publicLookup().findStatic(schedulers, "isInNonBlockingThread",
+                    MethodType.methodType(boolean.class));
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            log.warn("loopbridge cannot ask Reactor which threads are non-blocking; relying on its marker interface", e);
             return null;
         }
     }
