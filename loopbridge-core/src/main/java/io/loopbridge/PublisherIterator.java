@@ -69,8 +69,7 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
     private final int batch;
 
     // ---- consumer side (the taking task or thread)
-    /** Volatile so that a close() from another caller reaches a consumer waiting in hasNext. */
-    private volatile State state = State.OPEN;
+    private State state = State.OPEN;
     /** The subscription once the consumer has seen it; requests go to it. */
     private Flow.Subscription subscription;
     private long consumerIndex;
@@ -84,11 +83,18 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
 
     // ---- publisher side (its signals are serial, rule 1.3)
     private long producerIndex;
+    /** The last {@link #requested} the publisher side read: values below it need no volatile read. */
+    private long producerLimit;
 
     // ---- shared
     private volatile Flow.Subscription upstream;
     /** All the consumer requested so far, raised before each request: more values than this break rule 1.1. */
     private volatile long requested;
+    /**
+     * Set by close(), for a close from another caller than the consumer (misuse, but it must not
+     * leave a waiting consumer hung): read only around a wait, so the take path stays plain.
+     */
+    private volatile boolean closedWhileWaiting;
     /** COMPLETE or the Throwable the iteration ends with; set after the last value is in the ring. */
     private volatile Object terminal;
     /** The terminal Throwable is the source breaking the protocol: the consumer cancels it. */
@@ -168,7 +174,10 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
         if (!finished) {
             cancelUpstream();
         }
-        wake(); // a consumer waiting in hasNext (another caller closed it) would otherwise wait forever
+        // Only another caller can close while the consumer waits: end that wait, or it never ends
+        // (written before wake() reads the waiter; the consumer publishes it before re-checking).
+        closedWhileWaiting = true;
+        wake();
     }
 
     private Object poll() {
@@ -208,7 +217,8 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
                     return true;
                 }
                 awaitSignal();
-                if (state == State.CLOSED) {
+                if (closedWhileWaiting) {
+                    state = State.CLOSED;
                     throw new IllegalStateException("this iterator over " + publisher + " was closed while hasNext()"
                             + " waited for its next value; close it from the task or thread that iterates");
                 }
@@ -236,7 +246,7 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
     /** Whether a signal came since the consumer last looked (read after publishing the waiter). */
     private boolean signalled() {
         return SLOT.getVolatile(ring, (int) consumerIndex & mask) != null || terminal != null
-                || (subscription == null && upstream != null) || state == State.CLOSED;
+                || (subscription == null && upstream != null) || closedWhileWaiting;
     }
 
     /** The source finished: false when it completed, else its exception, thrown once as Async.await throws it. */
@@ -302,7 +312,7 @@ final class PublisherIterator<T> implements AsyncIterator<T>, Flow.Subscriber<T>
         if (terminal != null) {
             return; // after the source broke the protocol (or signalled after its end): dropped
         }
-        if (producerIndex >= requested) {
+        if (producerIndex >= producerLimit && producerIndex >= (producerLimit = requested)) {
             overflow(); // the ring's free slots alone would hide it (rounded-up capacity, values already taken)
             return;
         }
