@@ -50,9 +50,15 @@ public final class AsyncFacade {
             try {
                 target = syncImpl.getClass().getMethod(m.getName(), m.getParameterTypes());
             } catch (NoSuchMethodException e) {
-                throw new IllegalArgumentException("AsyncFacade: " + syncImpl.getClass().getName() + " has no public method "
-                        + m.getName() + SyncFacade.describe(m.getParameterTypes()) + " for "
-                        + asyncInterface.getSimpleName() + "." + m.getName());
+                // A method of a generic super-interface: with the type arguments the interface binds.
+                Class<?>[] resolved = SyncFacade.resolvedParameterTypes(m, asyncInterface);
+                try {
+                    target = syncImpl.getClass().getMethod(m.getName(), resolved);
+                } catch (NoSuchMethodException e2) {
+                    throw new IllegalArgumentException("AsyncFacade: " + syncImpl.getClass().getName()
+                            + " has no public method " + m.getName() + SyncFacade.describe(resolved) + " for "
+                            + asyncInterface.getSimpleName() + "." + m.getName());
+                }
             }
             try {
                 target.setAccessible(true);

@@ -65,7 +65,7 @@ public final class SyncFacade {
             if (Modifier.isStatic(m.getModifiers()) || m.isDefault() || isObjectMethod(m)) {
                 continue;
             }
-            targets.put(m, findAsync(m, asyncImpl));
+            targets.put(m, findAsync(m, asyncImpl, syncInterface));
         }
         InvocationHandler h = new Handler(targets, asyncImpl, timeoutNanos(timeout));
         return syncInterface.cast(Proxy.newProxyInstance(syncInterface.getClassLoader(), new Class<?>[]{syncInterface}, h));
@@ -100,14 +100,22 @@ public final class SyncFacade {
     }
 
 
-    private static MethodHandle findAsync(Method m, Object impl) {
+    private static MethodHandle findAsync(Method m, Object impl, Class<?> syncInterface) {
         Method target;
+        Class<?>[] params = m.getParameterTypes();
         try {
-            target = impl.getClass().getMethod(m.getName(), m.getParameterTypes());
+            target = impl.getClass().getMethod(m.getName(), params);
         } catch (NoSuchMethodException e) {
-            throw new IllegalArgumentException("SyncFacade: " + impl.getClass().getName() + " has no public method "
-                    + m.getName() + describe(m.getParameterTypes()) + " for " + m.getDeclaringClass().getSimpleName()
-                    + "." + m.getName());
+            // A method of a generic super-interface (save(T) of Repo<T>, seen through
+            // StringRepo extends Repo<String>): look for it with the type arguments filled in.
+            Class<?>[] resolved = resolvedParameterTypes(m, syncInterface);
+            try {
+                target = impl.getClass().getMethod(m.getName(), resolved);
+            } catch (NoSuchMethodException e2) {
+                throw new IllegalArgumentException("SyncFacade: " + impl.getClass().getName() + " has no public method "
+                        + m.getName() + describe(resolved) + " for " + m.getDeclaringClass().getSimpleName()
+                        + "." + m.getName());
+            }
         }
         if (!CompletionStage.class.isAssignableFrom(target.getReturnType())) {
             throw new IllegalArgumentException("SyncFacade: " + impl.getClass().getSimpleName() + "." + m.getName()
@@ -130,6 +138,42 @@ public final class SyncFacade {
                     .asType(MethodType.methodType(Object.class, Object.class, Object[].class));
         } catch (IllegalAccessException e) {
             throw new IllegalArgumentException("SyncFacade: cannot access " + target + "; " + howToAllowAccess(target), e);
+        }
+    }
+
+    /**
+     * {@code m}'s parameter types with the type variables of its generic declaring interface
+     * replaced by what {@code syncInterface} binds them to (their erasure where it binds none).
+     */
+    static Class<?>[] resolvedParameterTypes(Method m, Class<?> syncInterface) {
+        Map<java.lang.reflect.TypeVariable<?>, Type> bindings = new HashMap<>();
+        bindTypeArguments(syncInterface, bindings);
+        Type[] generic = m.getGenericParameterTypes();
+        Class<?>[] erased = m.getParameterTypes();
+        Class<?>[] out = new Class<?>[erased.length];
+        for (int i = 0; i < out.length; i++) {
+            Type t = generic.length == erased.length ? generic[i] : erased[i];
+            for (int hops = 0; t instanceof java.lang.reflect.TypeVariable<?> v && bindings.containsKey(v) && hops < 16; hops++) {
+                t = bindings.get(v);
+            }
+            out[i] = t instanceof Class<?> c ? c
+                    : t instanceof ParameterizedType pt && pt.getRawType() instanceof Class<?> raw ? raw
+                    : erased[i];
+        }
+        return out;
+    }
+
+    private static void bindTypeArguments(Class<?> type, Map<java.lang.reflect.TypeVariable<?>, Type> bindings) {
+        for (Type sup : type.getGenericInterfaces()) {
+            Class<?> raw = sup instanceof Class<?> c ? c : (Class<?>) ((ParameterizedType) sup).getRawType();
+            if (sup instanceof ParameterizedType pt) {
+                java.lang.reflect.TypeVariable<?>[] vars = raw.getTypeParameters();
+                Type[] args = pt.getActualTypeArguments();
+                for (int i = 0; i < vars.length && i < args.length; i++) {
+                    bindings.putIfAbsent(vars[i], args[i]);
+                }
+            }
+            bindTypeArguments(raw, bindings);
         }
     }
 

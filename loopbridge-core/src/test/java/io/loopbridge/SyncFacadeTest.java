@@ -292,4 +292,60 @@ class SyncFacadeTest {
                 .cause().isInstanceOf(InterruptedException.class);
         assertThat((Boolean) r[1]).as("interrupt status after the call").isTrue();
     }
+
+    public interface Repo<T> {
+        void save(T item) throws Exception;
+
+        T load(String id) throws Exception;
+    }
+
+    public interface StringRepo extends Repo<String> {
+    }
+
+    public static final class AsyncStringRepo {
+        final List<String> saved = new ArrayList<>();
+
+        public CompletionStage<Void> save(String item) {
+            saved.add(item);
+            return CompletableFuture.completedFuture(null);
+        }
+
+        public CompletionStage<String> load(String id) {
+            return CompletableFuture.completedFuture("item " + id);
+        }
+    }
+
+    /**
+     * A sync interface that binds a generic super-interface's type variable (save(T) of
+     * Repo<T> through StringRepo extends Repo<String>) finds save(String); the lookup used the
+     * erased save(Object) and refused the implementation.
+     */
+    @Test
+    void aGenericSuperInterfaceBoundBySubInterfaceIsMatched() throws Exception {
+        AsyncStringRepo impl = new AsyncStringRepo();
+        StringRepo r = SyncFacade.of(StringRepo.class, impl);
+        r.save("x");
+        assertThat(impl.saved).containsExactly("x");
+        assertThat(r.load("7")).isEqualTo("item 7");
+    }
+
+    public interface AsyncRepo<T> {
+        CompletionStage<T> load(T key);
+    }
+
+    public interface AsyncStringRepoApi extends AsyncRepo<String> {
+    }
+
+    public static final class BlockingStringRepo {
+        public String load(String key) {
+            return "blocking " + key;
+        }
+    }
+
+    /** The same for AsyncFacade: load(T) of AsyncRepo<T>, bound to String, finds load(String). */
+    @Test
+    void anAsyncFacadeOverAGenericSuperInterfaceIsMatched() throws Exception {
+        AsyncStringRepoApi r = AsyncFacade.of(AsyncStringRepoApi.class, new BlockingStringRepo());
+        assertThat(Async.await(r.load("k"))).isEqualTo("blocking k");
+    }
 }
