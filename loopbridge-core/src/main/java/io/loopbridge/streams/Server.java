@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * A listening TCP server made by {@link Streams#startServer} (asyncio's Server): accepts
  * connections on the loop's selector and runs the handler as one task per connection.
  *
- * <p>Lifecycle: SERVING → CLOSED. {@link #close()} stops listening <em>and</em> ends the live
+ * <p>Lifecycle: SERVING → CLOSED, or SERVING → DRAINING ({@link #stopAccepting()}) → CLOSED
+ * once the last connection has ended. {@link #close()} stops listening <em>and</em> ends the live
  * connections: their handler tasks are cancelled and their sockets closed at once (asyncio's
  * {@code close()} followed by {@code abort_clients()}), so closing is bounded and leaves no
  * socket open. {@link #awaitClosed()} then waits until every handler task has finished.
@@ -199,7 +200,9 @@ public final class Server implements AutoCloseable {
     /**
      * Stops listening but lets live connections and their handlers carry on (asyncio's
      * {@code Server.close()} without {@code abort_clients()}): the first step of a graceful
-     * shutdown. {@link #close()} later ends whatever is still open. Idempotent. Loop only.
+     * shutdown. {@link #awaitClosed()} then returns once the last connection has ended and its
+     * handler finished (asyncio's {@code wait_closed()}); {@link #close()} ends whatever is still
+     * open. Idempotent. Loop only.
      */
     public void stopAccepting() {
         if (state != State.SERVING) {
@@ -207,6 +210,7 @@ public final class Server implements AutoCloseable {
         }
         state = State.DRAINING;
         closeListeners();
+        checkClosed();
     }
 
     private void closeListeners() {
@@ -247,12 +251,22 @@ public final class Server implements AutoCloseable {
     }
 
     private void checkClosed() {
-        if (state == State.CLOSED && connections.isEmpty() && handlers.isEmpty()) {
+        if (state != State.SERVING && connections.isEmpty() && handlers.isEmpty()) {
+            if (state == State.DRAINING) {
+                state = State.CLOSED; // drained: nothing left for close() to end
+                for (LoopFuture<Void> f : servingWaiters) {
+                    f.complete(null);
+                }
+                servingWaiters.clear();
+            }
             closed.complete(null);
         }
     }
 
-    /** Waits until the server is closed and every handler task has finished. */
+    /**
+     * Waits until the server is closed and every handler task has finished: after
+     * {@link #close()}, or after {@link #stopAccepting()} once the last connection has ended.
+     */
     public void awaitClosed() throws Exception {
         Async.await(closed);
     }

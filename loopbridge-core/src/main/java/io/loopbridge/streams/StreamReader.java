@@ -347,7 +347,8 @@ public final class StreamReader {
 
     /** How many more bytes the buffer may take before the connection must stop reading. */
     int room() {
-        return Math.max(2 * limit, wanted) - buffer.size();
+        // In long: twice a limit of 2^30 or more overflows an int (a reader that could never read).
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(2L * limit, wanted) - buffer.size());
     }
 
     /** Loop only: the buffer the socket may be read into directly, or null. */

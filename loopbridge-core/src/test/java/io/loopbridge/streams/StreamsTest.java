@@ -577,4 +577,86 @@ class StreamsTest {
         }
         return c;
     }
+
+    // ---------------------------------------------------------------- found by review (each failed before)
+
+    /** A limit of 2^30 or more ("no limit") used to overflow twice-the-limit: reads never returned. */
+    @Test
+    void aHugeLimitStillReads() throws Exception {
+        Async.run(() -> {
+            Server server = Streams.startServer((r, w) -> {
+                w.write(ascii("hello\n"));
+                w.drain();
+                r.read(-1);
+            }, LOCAL, 0);
+            Streams.Connection c = Streams.openConnection(LOCAL, port(server), Integer.MAX_VALUE);
+            try {
+                assertThat(Async.waitFor(Async.spawn(() -> c.reader().read(100)), Duration.ofSeconds(30)))
+                        .isEqualTo(ascii("hello\n"));
+            } finally {
+                c.writer().abort();
+                server.close();
+            }
+            return null;
+        });
+    }
+
+    /** The same on a reader fed by hand: readLine waits for data instead of failing with LimitOverrunException. */
+    @Test
+    void aHugeLimitReadLineWaitsForData() throws Exception {
+        Async.run(() -> {
+            StreamReader r = new StreamReader(EventLoop.current(), Integer.MAX_VALUE);
+            Task<byte[]> t = Async.spawn(r::readLine);
+            Async.checkpoint();
+            r.feedData(ascii("ok\n"));
+            assertThat(Async.await(t)).isEqualTo(ascii("ok\n"));
+            return null;
+        });
+    }
+
+    /**
+     * asyncio's graceful shutdown, server.close(); await server.wait_closed(): here
+     * stopAccepting(), then awaitClosed() returns once the last connection ended. It used to
+     * wait until a close() that a graceful shutdown never makes.
+     */
+    @Test
+    void awaitClosedAfterStopAcceptingReturnsOnceTheConnectionsEnd() throws Exception {
+        Async.run(() -> {
+            Server server = Streams.startServer(ECHO_LINES, LOCAL, 0);
+            Streams.Connection c = Streams.openConnection(LOCAL, port(server));
+            c.writer().write(ascii("x\n"));
+            assertThat(c.reader().readLine()).isEqualTo(ascii("x\n"));
+            server.stopAccepting();
+            Task<Void> waiting = Async.spawn(() -> {
+                server.awaitClosed();
+                return null;
+            });
+            Async.checkpoint();
+            assertThat(waiting.isDone()).as("a connection is still open").isFalse();
+            c.writer().close();
+            c.writer().awaitClosed();
+            try {
+                Async.waitFor(waiting, Duration.ofSeconds(30));
+            } finally {
+                server.close();
+            }
+            assertThat(server.connectionCount()).isZero();
+            return null;
+        });
+    }
+
+    /** stopAccepting() with no connection open: awaitClosed() returns at once. */
+    @Test
+    void awaitClosedAfterStopAcceptingWithNoConnectionReturnsAtOnce() throws Exception {
+        Async.run(() -> {
+            Server server = Streams.startServer(ECHO_LINES, LOCAL, 0);
+            server.stopAccepting();
+            Async.waitFor(Async.spawn(() -> {
+                server.awaitClosed();
+                return null;
+            }), Duration.ofSeconds(30));
+            server.close(); // idempotent
+            return null;
+        });
+    }
 }
