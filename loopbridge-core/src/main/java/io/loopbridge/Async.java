@@ -317,7 +317,7 @@ public final class Async {
         try {
             return d.toNanos();
         } catch (ArithmeticException e) {
-            return Long.MAX_VALUE / 4;
+            return d.isNegative() ? -(Long.MAX_VALUE / 4) : Long.MAX_VALUE / 4;
         }
     }
 

@@ -253,7 +253,9 @@ public final class TaskGroup implements AutoCloseable {
                     outer = e;
                     abort();
                 } else {
-                    // Another one while waiting: it is raised again once this group is left.
+                    // Another one while waiting: asyncio's __aexit__ swallows it (it still counts in
+                    // cancelling()); only when the group's errors are thrown instead of the outer
+                    // cancellation are these raised again, below.
                     later = later == null ? new ArrayList<>(2) : later;
                     later.add(e);
                 }
@@ -262,9 +264,6 @@ public final class TaskGroup implements AutoCloseable {
         allDone = null;
         state = State.CLOSED;
         parent.exitScope(scope);
-        if (later != null) {
-            later.forEach(parent::redeliver);
-        }
         Throwable mine = fatal != null ? fatal : failure;
         // What the group's request was raised as in the body: its own failure, or a cancellation that
         // came together with it (an outside cancel wins the suspension point, as in asyncio).
@@ -283,6 +282,9 @@ public final class TaskGroup implements AutoCloseable {
             // cancellation is raised again at the parent's next suspension point, not lost.
             if (outer != null) {
                 parent.redeliver(outer);
+            }
+            if (later != null) {
+                later.forEach(parent::redeliver);
             }
             if (raised != null && raised != mine) {
                 parent.redeliver(raised);

@@ -115,10 +115,14 @@ public final class Timeout implements AutoCloseable {
         try {
             nanos = d.toNanos();
         } catch (ArithmeticException e) {
-            return Long.MAX_VALUE - 1;
+            // Too long either way for nanoseconds: never, or long past (expired at once).
+            return d.isNegative() ? now - TimerHeap.MAX_DISTANCE : Long.MAX_VALUE - 1;
         }
         long when = now + nanos;
-        return nanos > 0 && when < now ? Long.MAX_VALUE - 1 : when;
+        if (nanos > 0 && when < now) {
+            return Long.MAX_VALUE - 1;
+        }
+        return nanos < 0 && when > now ? now - TimerHeap.MAX_DISTANCE : when;
     }
 
     /** The deadline on the loop's clock ({@link EventLoop#time()}), or {@link Long#MAX_VALUE} if none. */
@@ -176,11 +180,20 @@ public final class Timeout implements AutoCloseable {
         request = task.requestCancelBy(scope);
     }
 
-    /** Ends the block: cancels the timer and withdraws this timeout's cancellation request, raised or not. */
+    /**
+     * Ends the block: cancels the timer and withdraws this timeout's cancellation request, raised or not.
+     * Only the task that opened the block may close it.
+     *
+     * @throws IllegalStateException from another task or thread while the block is open
+     */
     @Override
     public void close() {
         if (state == State.EXPIRED || state == State.FINISHED) {
             return;
+        }
+        if (Task.currentOrNull() != task) {
+            throw new IllegalStateException("this timeout block belongs to " + task + "; only that task may close it"
+                    + " (reschedule() may come from elsewhere, close() ends the block)");
         }
         if (timer != null) {
             timer.cancel();

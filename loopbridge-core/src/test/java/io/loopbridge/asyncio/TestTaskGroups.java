@@ -1195,4 +1195,48 @@ class TestTaskGroups {
             return null;
         });
     }
+
+    /**
+     * Java extra, from asyncio's __aexit__: cancellations that reach the task while close() waits
+     * for a slow child, after the first, are swallowed (they still count in cancelling()), so a
+     * task that handles the CancelledException leaving the group runs on. They used to be raised
+     * again at the task's next await (with three cancels; with two it ran on).
+     */
+    @Test
+    void test_taskgroup_repeatedCancelWhileClosingIsAbsorbed() throws Exception {
+        run(() -> {
+            Task<String> parent = Async.spawn(() -> {
+                try {
+                    try (TaskGroup g = TaskGroup.open()) {
+                        g.spawn(() -> { // a child that takes 3 s to honour cancellation
+                            EventLoop loop = EventLoop.current();
+                            long end = loop.time() + Duration.ofSeconds(3).toNanos();
+                            for (long left; (left = end - loop.time()) > 0; ) {
+                                try {
+                                    Async.sleep(Duration.ofNanos(left));
+                                } catch (CancelledException ignored) {
+                                    // deaf until its 3 s are up
+                                }
+                            }
+                            return null;
+                        });
+                        sleep(10);
+                    }
+                } catch (CancelledException e) {
+                    // handled
+                }
+                sleep(1);
+                return "ok, cancelling=" + currentTask().cancelling();
+            });
+            sleep(1);
+            parent.cancel();
+            sleep(1);
+            parent.cancel();
+            sleep(0.5);
+            parent.cancel();
+            assertThat(catchThrowable(() -> Async.await(parent))).as("after handling the group's cancellation").isNull();
+            assertThat(parent.result()).isEqualTo("ok, cancelling=3");
+            return null;
+        });
+    }
 }

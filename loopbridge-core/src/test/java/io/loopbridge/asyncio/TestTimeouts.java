@@ -719,4 +719,59 @@ class TestTimeouts {
             return null;
         });
     }
+
+    /**
+     * Java extra: a negative timeout too long for nanoseconds (about -317 years) expires at
+     * once, as timeout(-11) does; it used to mean "never" (and so did Async.wait's).
+     */
+    @Test
+    void test_timeout_huge_negative_delay_expires_at_once() throws Exception {
+        Duration hugeNegative = Duration.ofSeconds(-10_000_000_000L);
+        AsyncioCase.runInVirtualTime(() -> {
+            EventLoop loop = EventLoop.current();
+            long t0 = loop.time();
+            Timeout[] cm = {null};
+            Throwable e = org.assertj.core.api.Assertions.catchThrowable(() -> {
+                try (Timeout t = Async.timeout(hugeNegative)) {
+                    cm[0] = t;
+                    Async.sleep(Duration.ofSeconds(10));
+                }
+            });
+            org.assertj.core.api.Assertions.assertThat(e).isInstanceOf(java.util.concurrent.TimeoutException.class);
+            org.assertj.core.api.Assertions.assertThat(cm[0].when()).isLessThanOrEqualTo(t0);
+            Task<Integer> a = Async.spawn(() -> {
+                Async.sleep(Duration.ofSeconds(10));
+                return 1;
+            });
+            long t1 = loop.time();
+            Async.Waited<Task<Integer>> w = Async.wait(java.util.List.of(a), hugeNegative, Async.ReturnWhen.ALL_COMPLETED);
+            org.assertj.core.api.Assertions.assertThat(loop.time() - t1).isLessThan(Duration.ofSeconds(1).toNanos());
+            org.assertj.core.api.Assertions.assertThat(w.pending()).containsExactly(a);
+            a.cancel();
+            return null;
+        });
+    }
+
+    /** Java extra: closing another task's timeout block is refused; it used to remove that task's deadline silently. */
+    @Test
+    void test_timeout_closed_by_another_task_is_refused() throws Exception {
+        AsyncioCase.runInVirtualTime(() -> {
+            LoopFuture<Timeout> handed = EventLoop.current().createFuture();
+            Task<String> a = Async.spawn(() -> {
+                try (Timeout t = Async.timeout(Duration.ofSeconds(1))) {
+                    handed.complete(t);
+                    Async.sleep(Duration.ofSeconds(5));
+                    return "no deadline";
+                } catch (java.util.concurrent.TimeoutException e) {
+                    return "timed out";
+                }
+            });
+            Timeout t = Async.await(handed);
+            Throwable misuse = org.assertj.core.api.Assertions.catchThrowable(t::close);
+            org.assertj.core.api.Assertions.assertThat(misuse).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("only that task may close it");
+            org.assertj.core.api.Assertions.assertThat(Async.await(a)).isEqualTo("timed out");
+            return null;
+        });
+    }
 }

@@ -434,4 +434,32 @@ class TestWaitFor {
             });
         }
     }
+
+    /**
+     * CPython main's test_wait_for_self_cancellation (added after 3.13): the task running
+     * wait_for is cancelled before it starts; the inner task, deaf to two cancellations, still
+     * finishes with 42, and the outer task ends cancelled.
+     */
+    @Test
+    void test_wait_for_self_cancellation() throws Exception {
+        AsyncioCase.runInVirtualTime(() -> {
+            Task<Integer> innerTask = Async.spawn(() -> {
+                try {
+                    Async.sleep(Duration.ofMillis(300));
+                } catch (CancelledException e) {
+                    try {
+                        Async.sleep(Duration.ofMillis(300));
+                    } catch (CancelledException e2) {
+                        Async.sleep(Duration.ofMillis(300));
+                    }
+                }
+                return 42;
+            });
+            Task<Integer> task = Async.spawn(() -> Async.waitFor(innerTask, Duration.ofMillis(100)));
+            task.cancel();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Async.await(task)).isInstanceOf(CancelledException.class);
+            org.assertj.core.api.Assertions.assertThat(Async.await(innerTask)).isEqualTo(42);
+            return null;
+        });
+    }
 }
