@@ -93,7 +93,7 @@ public final class Async {
         } else {
             // A waiter nobody wakes: its deadline ends the sleep.
             Waiter w = Waiter.forTask(task);
-            w.await(TimerHeap.after(w.now(), saturatedNanos(d)));
+            w.await(TimerHeap.after(w.now(), TimerHeap.nanos(d)));
         }
     }
 
@@ -287,7 +287,7 @@ public final class Async {
             f.addListener(onCompletion);
         }
         try {
-            waiter.await(timeout == null ? Long.MAX_VALUE : TimerHeap.after(waiter.now(), saturatedNanos(timeout)));
+            waiter.await(timeout == null ? Long.MAX_VALUE : TimerHeap.after(waiter.now(), TimerHeap.nanos(timeout)));
         } finally {
             for (LoopFuture<?> f : fs.values()) {
                 f.removeListener(onCompletion);
@@ -310,16 +310,10 @@ public final class Async {
         if (timeout == null) {
             return await(stage);
         }
-        return Waiting.await(stage, timeout.isNegative() ? 0 : saturatedNanos(timeout), true, "Async.waitFor");
+        return Waiting.await(stage, timeout.isNegative() ? 0 : TimerHeap.nanos(timeout), true, "Async.waitFor");
     }
 
-    private static long saturatedNanos(Duration d) {
-        try {
-            return d.toNanos();
-        } catch (ArithmeticException e) {
-            return d.isNegative() ? -(Long.MAX_VALUE / 4) : Long.MAX_VALUE / 4;
-        }
-    }
+
 
     /**
      * asyncio.shield: a future with {@code stage}'s outcome whose cancellation does not

@@ -46,20 +46,7 @@ public final class AsyncFacade {
                 throw new IllegalArgumentException("AsyncFacade: " + asyncInterface.getSimpleName() + "." + m.getName()
                         + " must return CompletionStage, CompletableFuture or LoopFuture, not " + rt.getSimpleName());
             }
-            Method target;
-            try {
-                target = syncImpl.getClass().getMethod(m.getName(), m.getParameterTypes());
-            } catch (NoSuchMethodException e) {
-                // A method of a generic super-interface: with the type arguments the interface binds.
-                Class<?>[] resolved = SyncFacade.resolvedParameterTypes(m, asyncInterface);
-                try {
-                    target = syncImpl.getClass().getMethod(m.getName(), resolved);
-                } catch (NoSuchMethodException e2) {
-                    throw new IllegalArgumentException("AsyncFacade: " + syncImpl.getClass().getName()
-                            + " has no public method " + m.getName() + SyncFacade.describe(resolved) + " for "
-                            + asyncInterface.getSimpleName() + "." + m.getName());
-                }
-            }
+            Method target = SyncFacade.implementationOf(m, asyncInterface, syncImpl, "AsyncFacade", asyncInterface);
             try {
                 target.setAccessible(true);
             } catch (RuntimeException ignored) {

@@ -73,17 +73,7 @@ public final class SyncFacade {
 
     /** -1 for no timeout; a negative timeout is 0 (times out at once, as {@link Async#waitFor} does); a huge one saturates. */
     private static long timeoutNanos(Duration timeout) {
-        if (timeout == null) {
-            return -1;
-        }
-        if (timeout.isNegative()) {
-            return 0;
-        }
-        try {
-            return timeout.toNanos();
-        } catch (ArithmeticException e) {
-            return Long.MAX_VALUE / 4;
-        }
+        return timeout == null ? -1 : Math.max(0, TimerHeap.nanos(timeout));
     }
 
     /**
@@ -101,22 +91,7 @@ public final class SyncFacade {
 
 
     private static MethodHandle findAsync(Method m, Object impl, Class<?> syncInterface) {
-        Method target;
-        Class<?>[] params = m.getParameterTypes();
-        try {
-            target = impl.getClass().getMethod(m.getName(), params);
-        } catch (NoSuchMethodException e) {
-            // A method of a generic super-interface (save(T) of Repo<T>, seen through
-            // StringRepo extends Repo<String>): look for it with the type arguments filled in.
-            Class<?>[] resolved = resolvedParameterTypes(m, syncInterface);
-            try {
-                target = impl.getClass().getMethod(m.getName(), resolved);
-            } catch (NoSuchMethodException e2) {
-                throw new IllegalArgumentException("SyncFacade: " + impl.getClass().getName() + " has no public method "
-                        + m.getName() + describe(resolved) + " for " + m.getDeclaringClass().getSimpleName()
-                        + "." + m.getName());
-            }
-        }
+        Method target = implementationOf(m, syncInterface, impl, "SyncFacade", m.getDeclaringClass());
         if (!CompletionStage.class.isAssignableFrom(target.getReturnType())) {
             throw new IllegalArgumentException("SyncFacade: " + impl.getClass().getSimpleName() + "." + m.getName()
                     + " returns " + target.getReturnType().getSimpleName() + ", not a CompletionStage");
@@ -138,6 +113,28 @@ public final class SyncFacade {
                     .asType(MethodType.methodType(Object.class, Object.class, Object[].class));
         } catch (IllegalAccessException e) {
             throw new IllegalArgumentException("SyncFacade: cannot access " + target + "; " + howToAllowAccess(target), e);
+        }
+    }
+
+    /**
+     * The public method of {@code impl} that implements {@code m} of {@code facadeInterface}: same
+     * name and parameter types, or, for a method of a generic super-interface ({@code save(T)} of
+     * {@code Repo<T>} seen through {@code StringRepo extends Repo<String>}), the parameter types
+     * the interface binds. Shared by both facades.
+     *
+     * @throws IllegalArgumentException if there is none
+     */
+    static Method implementationOf(Method m, Class<?> facadeInterface, Object impl, String facade, Class<?> named) {
+        try {
+            return impl.getClass().getMethod(m.getName(), m.getParameterTypes());
+        } catch (NoSuchMethodException e) {
+            Class<?>[] resolved = resolvedParameterTypes(m, facadeInterface);
+            try {
+                return impl.getClass().getMethod(m.getName(), resolved);
+            } catch (NoSuchMethodException e2) {
+                throw new IllegalArgumentException(facade + ": " + impl.getClass().getName() + " has no public method "
+                        + m.getName() + describe(resolved) + " for " + named.getSimpleName() + "." + m.getName());
+            }
         }
     }
 

@@ -110,19 +110,7 @@ public final class Timeout implements AutoCloseable {
     }
 
     private static long deadlineAfter(Loop loop, Duration d) {
-        long now = loop.time();
-        long nanos;
-        try {
-            nanos = d.toNanos();
-        } catch (ArithmeticException e) {
-            // Too long either way for nanoseconds: never, or long past (expired at once).
-            return d.isNegative() ? now - TimerHeap.MAX_DISTANCE : Long.MAX_VALUE - 1;
-        }
-        long when = now + nanos;
-        if (nanos > 0 && when < now) {
-            return Long.MAX_VALUE - 1;
-        }
-        return nanos < 0 && when > now ? now - TimerHeap.MAX_DISTANCE : when;
+        return TimerHeap.after(loop.time(), TimerHeap.nanos(d)); // too long: ~73 years away, or long past
     }
 
     /** The deadline on the loop's clock ({@link EventLoop#time()}), or {@link Long#MAX_VALUE} if none. */

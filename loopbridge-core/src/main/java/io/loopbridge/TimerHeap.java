@@ -70,7 +70,15 @@ final class TimerHeap {
      * before timers already due and hide them.
      */
     static final long MAX_DISTANCE = Long.MAX_VALUE / 4;
-    private static final long MAX_PAST = MAX_DISTANCE;
+
+    /** {@code d} in nanoseconds, bounded to {@link #MAX_DISTANCE} either way (a Duration may hold far more). */
+    static long nanos(java.time.Duration d) {
+        try {
+            return Math.max(-MAX_DISTANCE, Math.min(d.toNanos(), MAX_DISTANCE));
+        } catch (ArithmeticException e) {
+            return d.isNegative() ? -MAX_DISTANCE : MAX_DISTANCE;
+        }
+    }
 
     /** The deadline {@code nanos} after {@code now}, the distance bounded as {@link #bounded} does (no overflow). */
     static long after(long now, long nanos) {
@@ -94,22 +102,12 @@ final class TimerHeap {
     }
 
     /**
-     * {@code now + delay}, a delay too large to add giving a deadline that never comes. A negative
-     * delay gives a deadline in the past (bounded), so timers scheduled with negative delays keep
-     * their deadline order, as asyncio's {@code call_later} does.
+     * {@code now + delay}, bounded: a delay too long gives a deadline about 73 years away, a
+     * negative one a deadline in the past, so timers scheduled with negative delays keep their
+     * deadline order, as asyncio's {@code call_later} does.
      */
     static long deadline(long now, java.time.Duration delay) {
-        long d;
-        try {
-            d = Math.max(delay.toNanos(), -MAX_PAST);
-        } catch (ArithmeticException e) {
-            d = delay.isNegative() ? -MAX_PAST : Long.MAX_VALUE / 2;
-        }
-        long r = now + d;
-        if (((now ^ r) & (d ^ r)) < 0) {
-            return d > 0 ? Long.MAX_VALUE / 2 : Long.MIN_VALUE / 2;
-        }
-        return r;
+        return after(now, nanos(delay));
     }
 
     void onCancel() {
