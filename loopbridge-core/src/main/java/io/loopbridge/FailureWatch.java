@@ -3,9 +3,9 @@ package io.loopbridge;
 import java.lang.ref.Cleaner;
 
 /**
- * asyncio's "Task exception was never retrieved": remembers a failed task's exception
- * without keeping the task alive, and reports it once if nobody read it before the task
- * was collected or its loop closed. Thread-safe.
+ * asyncio's "exception was never retrieved": remembers a failed future's (or task's)
+ * exception without keeping the future alive, and reports it once if nobody read it before
+ * the future was collected or its loop closed. Thread-safe.
  */
 final class FailureWatch implements Runnable {
     static final Cleaner CLEANER = Cleaner.create(Thread.ofPlatform().daemon().name("loopbridge-cleaner").factory());
@@ -30,7 +30,7 @@ final class FailureWatch implements Runnable {
     }
 
     /**
-     * Reports the failure unless it was read. Called by the cleaner once the task is collected
+     * Reports the failure unless it was read. Called by the cleaner once the future is collected
      * (then the report is handed to the loop, whose exception handler runs on the loop thread;
      * if the loop closes first, its close reports what is still watched) or by the closing loop.
      */

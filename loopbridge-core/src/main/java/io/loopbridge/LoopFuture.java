@@ -260,8 +260,27 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
         return false;
     }
 
-    /** Hook for subclasses, called once after the outcome is set. */
+    /**
+     * Called once after the outcome is set (on the completing thread): a failure starts being
+     * watched, as asyncio's "exception was never retrieved". Subclasses that override it call it.
+     */
     void onDone(Object o) {
+        if (o instanceof Failure f && !(o instanceof Cancelled) && !retrieved && watch == null && reportsUnread()) {
+            // Reported if nobody reads it before this future is collected or its loop closes.
+            FailureWatch w = loop.tasks().watch(loop, this, toString(), f.exception);
+            watch = w;
+            if (retrieved) {
+                w.retrieved(); // read meanwhile, on another thread
+            }
+        }
+    }
+
+    /**
+     * Whether a failure nobody read is reported. False for the copy of a stage from outside the
+     * library ({@link #wrap}): the stage's owner reads the failure there.
+     */
+    boolean reportsUnread() {
+        return true;
     }
 
     // ---------------------------------------------------------------- listeners and callbacks
@@ -426,6 +445,11 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
         Wrapper(Loop loop, CompletionStage<T> source) {
             super(loop);
             this.source = source;
+        }
+
+        @Override
+        boolean reportsUnread() {
+            return false;
         }
 
         @Override

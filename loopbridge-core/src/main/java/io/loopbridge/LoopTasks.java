@@ -8,8 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The tasks of one loop that have not finished (the loop's strong references: no task
  * vanishes while it waits), and the failures nobody has read yet — asyncio's
- * {@code all_tasks()} and "Task exception was never retrieved". Confined to its loop's turn,
- * except the failure watch, which the garbage collector's cleaner also reaches.
+ * {@code all_tasks()} and "exception was never retrieved" (of tasks and futures). Confined to
+ * its loop's turn, except the failure watch (a concurrent set), which a thread completing a
+ * future and the garbage collector's cleaner also reach.
  */
 final class LoopTasks {
 

@@ -227,18 +227,6 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
         throw new UnsupportedOperationException("a Task completes when its body throws; it cannot be failed from outside: " + this);
     }
 
-    @Override
-    void onDone(Object o) {
-        if (o instanceof Failure f && !(o instanceof Cancelled) && !retrieved) {
-            // Reported if nobody reads it before the task is collected or its loop closes.
-            FailureWatch w = loop.tasks().watch(loop, this, toString(), f.exception);
-            watch = w;
-            if (retrieved) {
-                w.retrieved();
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- cancellation
 
     @Override

@@ -40,8 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * tasks the test uses.
  *
  * <p>After the test (and its {@code @AfterEach} methods) it fails if a task is still pending
- * on the loop, if a task failed and nobody retrieved the exception (as the loop reports it;
- * a plain {@code LoopFuture} completed with an exception nobody reads is not reported), and for
+ * on the loop, if a task or a future failed and nobody retrieved the exception (as the loop reports it), and for
  * everything {@link LeakCheck} checks: a thread it started still runs, a loop it opened is
  * still open, an exception reached a default handler.
  *
