@@ -195,6 +195,10 @@ final class Waiting {
             return (T) lf.report(o);
         }
         CompletableFuture<T> cf = asCompletableFuture(stage);
+        if (!cf.isDone()) {
+            // CompletableFuture.get parks at once; a reply from a loop comes within microseconds.
+            BriefSpin.until(cf::isDone, nanos < 0 ? Long.MAX_VALUE : System.nanoTime() + nanos);
+        }
         try {
             return nanos < 0 ? cf.get() : cf.get(nanos, TimeUnit.NANOSECONDS);
         } catch (CancellationException e) {
