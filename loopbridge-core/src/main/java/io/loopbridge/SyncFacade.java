@@ -33,7 +33,10 @@ import java.util.concurrent.CompletionStage;
  * <p>Exceptions come out unwrapped. Declare the checked exceptions callers should handle on
  * the sync interface; one that is not declared arrives wrapped in
  * {@link java.lang.reflect.UndeclaredThrowableException}, as for any JDK proxy. A missing or
- * mismatched method fails when the facade is created, naming it.
+ * mismatched method fails when the facade is created, naming it. An interrupt of a plain
+ * thread waiting in a call cancels the async call, as a timeout does, and the call throws
+ * {@link InterruptedException} (wrapped as above unless the method declares it; the thread's
+ * interrupt status is then set again).
  *
  * <p>The facade holds no mutable state: it is thread-safe, and one call can never affect
  * another (the smartasync bug, where one async-context call left later sync callers with an
@@ -241,6 +244,9 @@ public final class SyncFacade {
             try {
                 return timeoutNanos < 0 ? Waiting.await(stage, what) : Waiting.await(stage, timeoutNanos, true, what);
             } catch (InterruptedException e) {
+                // The caller gave up the call, as on a timeout: the stage is cancelled, not left
+                // running unobserved (asyncio's runner cancels its main task on an interrupt).
+                LoopFuture.cancelStage(stage, "the thread waiting in " + what + " was interrupted");
                 if (!declares(method, InterruptedException.class)) {
                     // The proxy wraps it in UndeclaredThrowableException: keep the interrupt visible.
                     Thread.currentThread().interrupt();

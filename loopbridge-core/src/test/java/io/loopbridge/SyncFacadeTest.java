@@ -293,6 +293,38 @@ class SyncFacadeTest {
         assertThat((Boolean) r[1]).as("interrupt status after the call").isTrue();
     }
 
+    public static final class Pending {
+        final CompletableFuture<Long> stage = new CompletableFuture<>();
+
+        public CompletableFuture<Long> slow(String id) {
+            return stage;
+        }
+    }
+
+    /**
+     * An interrupted facade call gives up its stage as a timed-out call does: the stage is
+     * cancelled (it ran on unobserved before), as asyncio's runner cancels its main task on
+     * an interrupt.
+     */
+    @Test
+    void anInterruptedCallCancelsItsStage() throws Exception {
+        Pending impl = new Pending();
+        SlowNoThrows s = SyncFacade.of(SlowNoThrows.class, impl);
+        CompletableFuture<Throwable> out = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            Thread.currentThread().interrupt();
+            try {
+                s.slow("x");
+                out.complete(null);
+            } catch (Throwable e) {
+                out.complete(e);
+            }
+        });
+        assertThat(out.get()).isInstanceOf(java.lang.reflect.UndeclaredThrowableException.class)
+                .cause().isInstanceOf(InterruptedException.class);
+        assertThat(impl.stage.isCancelled()).as("the stage the interrupted call waited for").isTrue();
+    }
+
     public interface Repo<T> {
         void save(T item) throws Exception;
 
