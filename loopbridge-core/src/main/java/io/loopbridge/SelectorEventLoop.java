@@ -219,6 +219,15 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         checkConfined("callSoon");
         checkOpen("callSoon");
         Callback cb = new Callback(callback, Scope.context());
+        if (thread == null && !incoming.isEmpty()) {
+            // The loop is not running: what was posted before (a future's done-callbacks, a
+            // callSoonThreadsafe) keeps its place ahead of this callback, as in asyncio's one
+            // ready queue. With no turn running, this confined caller is the queue's only consumer.
+            Callback posted;
+            while ((posted = incoming.poll()) != null) {
+                ready.add(posted);
+            }
+        }
         ready.add(cb);
         return cb;
     }

@@ -126,7 +126,73 @@ class TestFutures {
         assertThat(reports.get(0).exception()).isSameAs(exc);
     }
 
+    @Test
+    void test_callbacks_invoked_on_set_result() throws Exception {
+        try (EventLoop loop = newLoop()) {
+            List<Integer> bag = new CopyOnWriteArrayList<>();
+            LoopFuture<String> f = loop.createFuture();
+            f.addDoneCallback(x -> bag.add(42));
+            f.addDoneCallback(x -> bag.add(17));
+            assertThat(bag).isEmpty();
+            f.complete("foo");
+            runBriefly(loop);
+            assertThat(bag).containsExactly(42, 17);
+            assertThat(f.result()).isEqualTo("foo");
+        }
+    }
+
+    @Test
+    void test_callbacks_invoked_on_set_exception() {
+        try (EventLoop loop = newLoop()) {
+            List<Integer> bag = new CopyOnWriteArrayList<>();
+            LoopFuture<String> f = loop.createFuture();
+            f.addDoneCallback(x -> bag.add(100));
+            assertThat(bag).isEmpty();
+            RuntimeException exc = new RuntimeException();
+            f.completeExceptionally(exc);
+            runBriefly(loop);
+            assertThat(bag).containsExactly(100);
+            assertThat(f.exception()).isSameAs(exc);
+        }
+    }
+
+    /** asyncio's {@code test_utils.run_briefly}: one short run of the loop. */
+    private static void runBriefly(EventLoop loop) {
+        loop.callSoon(loop::stop);
+        loop.runForever();
+    }
+
     // ------------------------------------------------------------------ Java extras
+
+    /**
+     * A future completed while its loop is not running schedules its done-callbacks then and
+     * there, as asyncio's call_soon does: they run before a callback scheduled after the
+     * completion. They went through the cross-thread queue and ran after it.
+     */
+    @Test
+    void doneCallbacksOfAFutureCompletedWhileTheLoopIsStoppedRunBeforeALaterCallSoon() {
+        try (EventLoop loop = newLoop()) {
+            List<String> order = new CopyOnWriteArrayList<>();
+            LoopFuture<String> f = loop.createFuture();
+            f.addDoneCallback(x -> order.add("done-callback"));
+            f.complete("foo");
+            loop.callSoon(() -> order.add("later callSoon"));
+            runBriefly(loop);
+            assertThat(order).containsExactly("done-callback", "later callSoon");
+        }
+    }
+
+    /** The same for callSoonThreadsafe then callSoon on a loop that is not running (one queue in asyncio). */
+    @Test
+    void aThreadsafeCallbackScheduledBeforeACallSoonRunsFirstOnAStoppedLoop() {
+        try (EventLoop loop = newLoop()) {
+            List<String> order = new CopyOnWriteArrayList<>();
+            loop.callSoonThreadsafe(() -> order.add("threadsafe"));
+            loop.callSoon(() -> order.add("callSoon"));
+            runBriefly(loop);
+            assertThat(order).containsExactly("threadsafe", "callSoon");
+        }
+    }
 
     /**
      * The loss this watch closes: a gather nobody awaits, whose child failed, took the child's
