@@ -184,7 +184,7 @@ public final class Async {
         for (CompletionStage<? extends T> s : stages) {
             if (distinct.add(Objects.requireNonNull(s, "a stage is null"))) {
                 children.add(LoopFuture.wrap(loop, s));
-                slots.add(new LoopFuture<>(loop));
+                slots.add(new LoopFuture.Relay<>(loop));
             }
         }
         int[] next = {0};

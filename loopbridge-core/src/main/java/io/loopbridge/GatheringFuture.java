@@ -113,6 +113,11 @@ final class GatheringFuture<R> extends LoopFuture<R> implements LoopFuture.DoneL
         if (cancelRequested) {
             // Cancelled through this future: it ends cancelled once every child is done (asyncio
             // sets a CancelledError as its exception instead; Java's Future contract wants isCancelled()).
+            // asyncio reads every child first (its results list), so a child that failed instead
+            // of ending cancelled is not reported as never retrieved.
+            for (LoopFuture<?> c : distinct) {
+                c.markRetrieved();
+            }
             setOutcome(new Cancelled(o instanceof Cancelled c ? c.message : null));
             return;
         }

@@ -228,9 +228,18 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
             if (outcome != null) {
                 return false;
             }
+            // Before the outcome is visible: whoever sees it done and relays it (asCompleted, wrap)
+            // shares the watch, so it must exist by then, or the copy would start a second one.
+            if (o instanceof Failure f && !(o instanceof Cancelled)) {
+                watchUnread(f);
+            }
             outcome = o;
             ls = listeners;
             listeners = null;
+        }
+        FailureWatch w = watch;
+        if (w != null && retrieved) {
+            w.retrieved(); // read meanwhile, on another thread
         }
         if (ls instanceof ArrayList<?> list) {
             for (Object l : list) {
@@ -239,7 +248,6 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
         } else if (ls != null) {
             ((DoneListener) ls).futureDone(this);
         }
-        onDone(o);
         return true;
     }
 
@@ -254,6 +262,7 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
         }
         watch = source.watch;
         if (setOutcome(source.rawOutcome())) {
+            relayedFrom(source);
             return true;
         }
         watch = null; // cancelled from another thread meanwhile
@@ -261,18 +270,44 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
     }
 
     /**
-     * Called once after the outcome is set (on the completing thread): a failure starts being
-     * watched, as asyncio's "exception was never retrieved". Subclasses that override it call it.
+     * Hook: this future took {@code source}'s outcome and shares its watch, which the garbage
+     * collector runs when {@code source} is collected: a copy the caller holds keeps it reachable
+     * (a {@link Wrapper} already does).
      */
-    void onDone(Object o) {
-        if (o instanceof Failure f && !(o instanceof Cancelled) && !retrieved && watch == null && reportsUnread()) {
-            // Reported if nobody reads it before this future is collected or its loop closes.
-            FailureWatch w = loop.tasks().watch(loop, this, toString(), f.exception);
-            watch = w;
-            if (retrieved) {
-                w.retrieved(); // read meanwhile, on another thread
-            }
+    void relayedFrom(LoopFuture<?> source) {
+    }
+
+    /**
+     * A future that takes its outcome from another ({@link Async#asCompleted}'s slots): it keeps
+     * that one reachable, so a failure it shares is not reported while this copy can still be read.
+     */
+    static final class Relay<T> extends LoopFuture<T> {
+        private LoopFuture<?> source;
+
+        Relay(Loop loop) {
+            super(loop);
         }
+
+        @Override
+        void relayedFrom(LoopFuture<?> source) {
+            this.source = source;
+        }
+    }
+
+    /**
+     * A failure starts being watched, as asyncio's "exception was never retrieved": reported if
+     * nobody reads it before this future is collected or its loop closes. Under this future's
+     * lock, before the outcome is published.
+     */
+    private void watchUnread(Failure f) {
+        if (!retrieved && watch == null && reportsUnread()) {
+            watch = loop.tasks().watch(loop, this, describeDone(f), f.exception);
+        }
+    }
+
+    /** What the report names: this future as it is once failed with {@code f} (toString would read it as pending). */
+    String describeDone(Failure f) {
+        return "LoopFuture[failed: " + f.exception + ", loop=" + loop.name() + "]";
     }
 
     /**
@@ -425,6 +460,13 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
             return lf;
         }
         LoopFuture<T> f = new Wrapper<>(loop, stage);
+        if (stage instanceof LoopFuture<T> other) {
+            // A future of another loop: listened to without reading it (whenComplete would go
+            // through its CompletableFuture view, which counts as reading it); the copy shares its
+            // watch, so reading either counts for both, and one nobody reads is still reported.
+            other.addListener(done -> loop.post(new Callback(() -> f.relayOutcome(done), null)));
+            return f;
+        }
         stage.whenComplete((v, e) -> loop.post(new Callback(() -> {
             Throwable u = e == null ? null : Exceptions.unwrap(e);
             if (u instanceof CancellationException c && !(u instanceof CancelledException)) {

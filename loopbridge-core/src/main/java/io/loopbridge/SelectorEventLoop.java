@@ -801,6 +801,9 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                 virtualClock.removeListener(clockListener);
             }
             executor.close();
+            // Work that failed while the executor closed (it waits for running work): its future's
+            // failure was watched after the report above; reported here, on the closing thread.
+            tasks.reportUnretrieved();
         }
     }
 

@@ -244,6 +244,9 @@ public final class SyncFacade {
             try {
                 return timeoutNanos < 0 ? Waiting.await(stage, what) : Waiting.await(stage, timeoutNanos, true, what);
             } catch (InterruptedException e) {
+                if (failureOf(stage) == e) {
+                    throw e; // the stage's own failure, not an interrupt of this thread
+                }
                 // The caller gave up the call, as on a timeout: the stage is cancelled, not left
                 // running unobserved (asyncio's runner cancels its main task on an interrupt).
                 LoopFuture.cancelStage(stage, "the thread waiting in " + what + " was interrupted");
@@ -253,6 +256,17 @@ public final class SyncFacade {
                 }
                 throw e;
             }
+        }
+
+        /** The exception {@code stage} failed with, read without counting as reading it; null if none (yet). */
+        private static Throwable failureOf(CompletionStage<?> stage) {
+            if (stage instanceof LoopFuture<?> lf) {
+                return lf.rawOutcome() instanceof LoopFuture.Failure f && !(f instanceof LoopFuture.Cancelled) ? f.exception : null;
+            }
+            if (stage instanceof java.util.concurrent.CompletableFuture<?> cf && cf.state() == java.util.concurrent.Future.State.FAILED) {
+                return Exceptions.unwrap(cf.exceptionNow());
+            }
+            return null;
         }
 
         private static boolean declares(Method m, Class<? extends Exception> type) {

@@ -593,6 +593,11 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
         return sb.append(']').toString();
     }
 
+    @Override
+    String describeDone(Failure f) {
+        return "Task[" + name() + ", failed: " + f.exception + "]";
+    }
+
     private static boolean isJdkOrLibraryFrame(StackTraceElement e) {
         String module = e.getModuleName();
         if (module != null) {

@@ -148,6 +148,9 @@ public final class Threads {
                 // Still cancelled: the work must end first; the caller raises the first cancellation.
             }
         }
+        // The caller raises its cancellation; the work's outcome is dropped on purpose (asyncio's
+        // to_thread drops it too), not left unread to be reported as never retrieved.
+        f.markRetrieved();
     }
 
     /** Runs {@code work} on {@code executor} (e.g. a ForkJoinPool for CPU-bound work) and awaits it. */

@@ -195,12 +195,13 @@ final class Waiting {
             return (T) lf.report(o);
         }
         CompletableFuture<T> cf = asCompletableFuture(stage);
+        long deadline = nanos < 0 ? Long.MAX_VALUE : System.nanoTime() + nanos;
         if (!cf.isDone()) {
             // CompletableFuture.get parks at once; a reply from a loop comes within microseconds.
-            BriefSpin.until(cf::isDone, nanos < 0 ? Long.MAX_VALUE : System.nanoTime() + nanos);
+            BriefSpin.until(cf::isDone, deadline);
         }
         try {
-            return nanos < 0 ? cf.get() : cf.get(nanos, TimeUnit.NANOSECONDS);
+            return nanos < 0 ? cf.get() : cf.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (CancellationException e) {
             throw Exceptions.originalCancellation(e);
         } catch (ExecutionException e) {

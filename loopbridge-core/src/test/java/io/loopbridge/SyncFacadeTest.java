@@ -325,6 +325,36 @@ class SyncFacadeTest {
         assertThat(impl.stage.isCancelled()).as("the stage the interrupted call waited for").isTrue();
     }
 
+    public static final class FailsWithInterrupted {
+        public CompletableFuture<Long> slow(String id) {
+            return CompletableFuture.failedFuture(new InterruptedException("the stage's own failure"));
+        }
+    }
+
+    /**
+     * A stage that itself failed with InterruptedException is that failure, not an interrupt of
+     * the calling thread: the thread's interrupt status stays clear (it used to be set, as if
+     * somebody had interrupted the caller).
+     */
+    @Test
+    void aStageFailingWithInterruptedExceptionDoesNotInterruptTheCaller() throws Exception {
+        SlowNoThrows s = SyncFacade.of(SlowNoThrows.class, new FailsWithInterrupted());
+        CompletableFuture<Object[]> out = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            Throwable thrown = null;
+            try {
+                s.slow("x");
+            } catch (Throwable e) {
+                thrown = e;
+            }
+            out.complete(new Object[] {thrown, Thread.interrupted()});
+        });
+        Object[] r = out.get();
+        assertThat((Throwable) r[0]).isInstanceOf(java.lang.reflect.UndeclaredThrowableException.class)
+                .cause().hasMessage("the stage's own failure");
+        assertThat((Boolean) r[1]).as("nobody interrupted the calling thread").isFalse();
+    }
+
     public interface Repo<T> {
         void save(T item) throws Exception;
 
