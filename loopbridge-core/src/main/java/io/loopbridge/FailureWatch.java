@@ -56,6 +56,16 @@ final class FailureWatch implements Runnable {
             done = true;
         }
         tasks.unwatch(this);
-        loop.callExceptionHandler(new ExceptionContext(description + ": exception was never retrieved", exception, null));
+        loop.callExceptionHandler(new ExceptionContext(description + ", failed: " + describe(exception)
+                + "]: exception was never retrieved", exception, null));
+    }
+
+    /** The exception's {@code toString}, which is the application's code: one that throws still leaves a report. */
+    private static String describe(Throwable e) {
+        try {
+            return String.valueOf(e);
+        } catch (RuntimeException | LinkageError | StackOverflowError broken) {
+            return e.getClass().getName() + " (its toString() threw " + broken.getClass().getName() + ")";
+        }
     }
 }

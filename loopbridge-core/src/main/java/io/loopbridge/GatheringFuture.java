@@ -148,8 +148,8 @@ final class GatheringFuture<R> extends LoopFuture<R> implements LoopFuture.DoneL
     /** Cancels the children (not this future); false if done or if no child accepted. */
     @Override
     public boolean cancel(String message) {
-        markRetrieved();
         if (isDone()) {
+            markRetrieved(); // as asyncio: whoever cancels a done future has dealt with its failure
             return false;
         }
         boolean any = false;

@@ -223,6 +223,11 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
     }
 
     final boolean setOutcome(Object o) {
+        return setOutcome(o, null);
+    }
+
+    /** As {@link #setOutcome(Object)}; a failure shares {@code sharedWatch} (a relay's) if not null. */
+    private boolean setOutcome(Object o, FailureWatch sharedWatch) {
         Object ls;
         synchronized (this) {
             if (outcome != null) {
@@ -230,7 +235,9 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
             }
             // Before the outcome is visible: whoever sees it done and relays it (asCompleted, wrap)
             // shares the watch, so it must exist by then, or the copy would start a second one.
-            if (o instanceof Failure f && !(o instanceof Cancelled)) {
+            if (sharedWatch != null) {
+                watch = sharedWatch;
+            } else if (o instanceof Failure f && !(o instanceof Cancelled)) {
                 watchUnread(f);
             }
             outcome = o;
@@ -260,13 +267,11 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
         if (isDone()) {
             return false;
         }
-        watch = source.watch;
-        if (setOutcome(source.rawOutcome())) {
+        if (setOutcome(source.rawOutcome(), source.watch)) {
             relayedFrom(source);
             return true;
         }
-        watch = null; // cancelled from another thread meanwhile
-        return false;
+        return false; // cancelled from another thread meanwhile
     }
 
     /**
@@ -301,13 +306,16 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
      */
     private void watchUnread(Failure f) {
         if (!retrieved && watch == null && reportsUnread()) {
-            watch = loop.tasks().watch(loop, this, describeDone(f), f.exception);
+            watch = loop.tasks().watch(loop, this, describeFailed(), f.exception);
         }
     }
 
-    /** What the report names: this future as it is once failed with {@code f} (toString would read it as pending). */
-    String describeDone(Failure f) {
-        return "LoopFuture[failed: " + f.exception + ", loop=" + loop.name() + "]";
+    /**
+     * What the report names, without the exception (the watch adds it when it reports: its
+     * {@code toString} is the application's code, not to be run under this future's lock).
+     */
+    String describeFailed() {
+        return "LoopFuture[loop=" + loop.name();
     }
 
     /**

@@ -147,8 +147,7 @@ final class LoopTasks {
             return;
         }
         for (FailureWatch w : List.copyOf(unretrieved)) {
-            w.run();
+            w.run(); // a report or a read takes it out of the set; one added meanwhile stays for the next sweep
         }
-        unretrieved.clear();
     }
 }

@@ -263,10 +263,8 @@ public final class SyncFacade {
             if (stage instanceof LoopFuture<?> lf) {
                 return lf.rawOutcome() instanceof LoopFuture.Failure f && !(f instanceof LoopFuture.Cancelled) ? f.exception : null;
             }
-            if (stage instanceof java.util.concurrent.CompletableFuture<?> cf && cf.state() == java.util.concurrent.Future.State.FAILED) {
-                return Exceptions.unwrap(cf.exceptionNow());
-            }
-            return null;
+            java.util.concurrent.CompletableFuture<?> cf = Waiting.asCompletableFuture(stage);
+            return cf.state() == java.util.concurrent.Future.State.FAILED ? Exceptions.unwrap(cf.exceptionNow()) : null;
         }
 
         private static boolean declares(Method m, Class<? extends Exception> type) {

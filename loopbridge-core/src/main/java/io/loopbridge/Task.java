@@ -594,8 +594,8 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     }
 
     @Override
-    String describeDone(Failure f) {
-        return "Task[" + name() + ", failed: " + f.exception + "]";
+    String describeFailed() {
+        return "Task[" + name();
     }
 
     private static boolean isJdkOrLibraryFrame(StackTraceElement e) {

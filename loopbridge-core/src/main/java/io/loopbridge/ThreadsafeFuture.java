@@ -70,7 +70,7 @@ final class ThreadsafeFuture<T> extends CompletableFuture<T> {
 
     @Override
     public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-        long nanos = unit.toNanos(timeout);
+        long nanos = Math.max(0, unit.toNanos(timeout)); // negative: at once, as CompletableFuture.get
         long start = System.nanoTime();
         if (!awaitByTheRule("Future.get of runCoroutineThreadsafe", nanos)) {
             throw new TimeoutException("Future.get of runCoroutineThreadsafe timed out after " + nanos + " ns: " + this);

@@ -355,6 +355,44 @@ class SyncFacadeTest {
         assertThat((Boolean) r[1]).as("nobody interrupted the calling thread").isFalse();
     }
 
+    @SuppressWarnings("unchecked")
+    static CompletionStage<Long> foreignStage(CompletableFuture<Long> cf) {
+        return (CompletionStage<Long>) java.lang.reflect.Proxy.newProxyInstance(SyncFacadeTest.class.getClassLoader(),
+                new Class<?>[] {CompletionStage.class}, (p, m, a) -> {
+                    try {
+                        return m.invoke(cf, a);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    public static final class ForeignFailsWithInterrupted {
+        public CompletionStage<Long> slow(String id) {
+            return foreignStage(CompletableFuture.failedFuture(new InterruptedException("the stage's own failure")));
+        }
+    }
+
+    /** The same for a stage that is neither a LoopFuture nor a CompletableFuture. */
+    @Test
+    void aForeignStageFailingWithInterruptedExceptionDoesNotInterruptTheCaller() throws Exception {
+        SlowNoThrows s = SyncFacade.of(SlowNoThrows.class, new ForeignFailsWithInterrupted());
+        CompletableFuture<Object[]> out = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            Throwable thrown = null;
+            try {
+                s.slow("x");
+            } catch (Throwable e) {
+                thrown = e;
+            }
+            out.complete(new Object[] {thrown, Thread.interrupted()});
+        });
+        Object[] r = out.get();
+        assertThat((Throwable) r[0]).isInstanceOf(java.lang.reflect.UndeclaredThrowableException.class)
+                .cause().hasMessage("the stage's own failure");
+        assertThat((Boolean) r[1]).as("nobody interrupted the calling thread").isFalse();
+    }
+
     public interface Repo<T> {
         void save(T item) throws Exception;
 

@@ -272,6 +272,146 @@ class UnreadFailureTest {
         assertThat(reports.get(0).exception()).isSameAs(boom);
     }
 
+    /** An exception whose message cannot be read: its toString() throws. */
+    static final class NoMessage extends IllegalStateException {
+        @Override
+        public String getMessage() {
+            throw new IllegalArgumentException("message unavailable");
+        }
+    }
+
+    /**
+     * The report's text was built from the exception's toString, under the future's lock and
+     * before the outcome was published: an exception whose toString throws left the future
+     * pending for good (its awaiters hung) and its failure unreported. Now the text is built
+     * when the report is made, and a toString that throws still gives a report.
+     */
+    @Test
+    void aFutureFailedWithAnExceptionWhoseToStringThrowsCompletesAndIsReported() {
+        EventLoop loop = EventLoop.create();
+        List<ExceptionContext> reports = reportsOf(loop);
+        LoopFuture<Object> f = loop.createFuture();
+        NoMessage boom = new NoMessage();
+        assertThat(f.completeExceptionally(boom)).isTrue();
+        assertThat(f.isDone()).isTrue();
+        loop.close();
+        assertThat(reports).hasSize(1);
+        assertThat(reports.get(0).exception()).isSameAs(boom);
+        assertThat(reports.get(0).message()).contains("toString() threw").contains("exception was never retrieved");
+    }
+
+    /** The same for a task whose body throws it: the task completes and its awaiter sees the exception. */
+    @Test
+    void aTaskWhoseBodyThrowsAnExceptionWhoseToStringThrowsCompletes() throws Exception {
+        EventLoop loop = EventLoop.create();
+        NoMessage boom = new NoMessage();
+        loop.runUntilComplete(() -> {
+            Task<Object> t = Async.spawn(() -> {
+                throw boom;
+            });
+            // Bounded, so that the old behaviour (the task never completed) fails instead of hanging.
+            Async.wait(List.of(t), Duration.ofSeconds(10), Async.ReturnWhen.ALL_COMPLETED);
+            assertThat(t.isDone()).as("the task whose body threw").isTrue();
+            assertThatThrownBy(() -> Async.await(t)).isSameAs(boom);
+            return null;
+        });
+        loop.close();
+    }
+
+    /**
+     * A relay showed the shared watch before it had the outcome: a copy cancelled and read on
+     * another thread in that window marked the source's failure read, and the failure went to
+     * no copy and was never reported. The test holds the copy's lock while the relay waits for it.
+     */
+    @Test
+    void aCopyCancelledAndReadWhileTheOutcomeIsRelayedLeavesTheFailureReported() throws Exception {
+        EventLoop loop = EventLoop.create();
+        List<ExceptionContext> reports = reportsOf(loop);
+        IllegalStateException boom = new IllegalStateException("boom");
+        LoopFuture<Object> f = loop.createFuture();
+        f.completeExceptionally(boom);
+        LoopFuture<Object> copy = new LoopFuture.Relay<>(Loop.of(loop));
+        Thread relay = Thread.ofPlatform().unstarted(() -> copy.relayOutcome(f));
+        synchronized (copy) {
+            relay.start();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (relay.getState() != Thread.State.BLOCKED && System.nanoTime() - end < 0) {
+                Thread.onSpinWait();
+            }
+            assertThat(relay.getState()).as("the relay waits for the copy's lock").isEqualTo(Thread.State.BLOCKED);
+            assertThat(copy.cancel()).isTrue();
+            assertThatThrownBy(copy::exception).isInstanceOf(CancelledException.class);
+        }
+        relay.join();
+        loop.close();
+        assertThat(copy.isCancelled()).isTrue();
+        assertThat(reports).as("f failed, and nobody read its failure").hasSize(1);
+        assertThat(reports.get(0).exception()).isSameAs(boom);
+    }
+
+    /**
+     * cancel() of a pending gather marked it read, so a child that then failed in its cleanup,
+     * which fails the gather, was never reported when nobody read the gather (asyncio reports it).
+     */
+    @Test
+    void aCancelledGatherWhoseChildFailsInItsCleanupReportsTheFailure() throws Exception {
+        EventLoop loop = EventLoop.create();
+        List<ExceptionContext> reports = reportsOf(loop);
+        IllegalStateException boom = new IllegalStateException("cleanup failed");
+        CountDownLatch sleeping = new CountDownLatch(1);
+        loop.runUntilComplete(() -> {
+            Task<Object> child = Async.spawn(() -> {
+                try {
+                    sleeping.countDown();
+                    Async.sleep(Duration.ofSeconds(60));
+                } catch (CancelledException e) {
+                    throw boom;
+                }
+                return null;
+            });
+            LoopFuture<List<Object>> g = Async.gather(List.of(child));
+            while (sleeping.getCount() > 0) {
+                Async.checkpoint();
+            }
+            assertThat(g.cancel()).isTrue();
+            while (!g.isDone()) {
+                Async.checkpoint();
+            }
+            assertThat(g.isCompletedExceptionally()).isTrue();
+            return null;
+        });
+        loop.close();
+        assertThat(reports).hasSize(1);
+        assertThat(reports.get(0).exception()).isSameAs(boom);
+    }
+
+    /**
+     * get with a negative timeout on runCoroutineThreadsafe's future, in a task, waited without
+     * a bound (the negative value meant "no timeout"); it times out at once, as
+     * CompletableFuture.get does.
+     */
+    @Test
+    void aNegativeTimeoutOnARunCoroutineThreadsafeFutureInATaskTimesOutAtOnce() throws Exception {
+        EventLoop loop = EventLoop.create();
+        Object[] got = {null};
+        loop.runUntilComplete(() -> {
+            AsyncEvent never = new AsyncEvent();
+            java.util.concurrent.CompletableFuture<String> cf = Threads.runCoroutineThreadsafe(() -> {
+                never.await();
+                return "late";
+            }, loop);
+            try {
+                got[0] = cf.get(-1, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                got[0] = e;
+            }
+            cf.cancel(false);
+            return null;
+        });
+        loop.close();
+        assertThat(got[0]).isInstanceOf(java.util.concurrent.TimeoutException.class);
+    }
+
     private static boolean inExecutorWait(Thread closer) {
         return Arrays.stream(closer.getStackTrace()).anyMatch(e -> e.getMethodName().equals("awaitTermination"));
     }
