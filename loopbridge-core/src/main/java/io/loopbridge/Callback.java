@@ -30,6 +30,15 @@ class Callback extends MpscQueue.Node implements Handle {
     void onCancel() {
     }
 
+    /**
+     * The loop closed before it could run this callback (a cross-thread post that came too late).
+     * Returns whether this callback saw to it itself; if not, the loop logs it as dropped.
+     * Called on the thread that found it, once.
+     */
+    boolean dropped() {
+        return false;
+    }
+
     @Override
     public boolean isCancelled() {
         return cancelled;

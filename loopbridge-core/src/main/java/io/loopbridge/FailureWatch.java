@@ -42,7 +42,13 @@ final class FailureWatch implements Runnable {
             }
         }
         if (!loop.inLoop() && !loop.api().isClosed()) {
-            loop.post(new Callback(this::report, null));
+            loop.post(new Callback(this::report, null) {
+                @Override
+                boolean dropped() {
+                    report(); // the loop closed first: reported here rather than lost
+                    return true;
+                }
+            });
             return;
         }
         report();

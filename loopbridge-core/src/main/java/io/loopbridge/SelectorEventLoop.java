@@ -79,6 +79,8 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
      * The thread running the loop's code now, or null: the turn's own thread, or (PORTABLE) the
      * thread of the task it relayed the turn to ({@link #passTurn}).
      */
+    /** Serialises the sweeps of the cross-thread queue once CLOSED ({@link #dropLeftovers}). */
+    private final Object dropping = new Object();
     private volatile Thread thread;
     /** The thread that entered the turn (in {@link #runWhile} or closing), or null. */
     private Thread home;
@@ -278,11 +280,40 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             return;
         }
         if (state == State.CLOSED) {
-            log.warn("event loop '{}' is closed; dropping {}", name(), cb);
+            drop(cb);
             return;
         }
         incoming.offer(cb);
         wakeup.wake();
+        if (state == State.CLOSED) {
+            // Close's last sweep of the queue may have come before this offer: nobody else takes it.
+            dropLeftovers();
+        }
+    }
+
+    /**
+     * Once CLOSED: what is still in the cross-thread queue will never run; each is dropped
+     * visibly. Run by close right after it reaches CLOSED and by a post that finds CLOSED after
+     * its offer (then close's sweep may have missed it); one at a time, so the queue keeps one
+     * consumer. A producer caught between its swap and its link is waited for.
+     */
+    private void dropLeftovers() {
+        synchronized (dropping) {
+            Callback cb;
+            while ((cb = incoming.poll()) != null || incoming.isLinking()) {
+                if (cb == null) {
+                    Thread.yield(); // the producer finishes linking; its callback is taken next
+                } else {
+                    drop(cb);
+                }
+            }
+        }
+    }
+
+    private void drop(Callback cb) {
+        if (!cb.dropped()) {
+            log.warn("event loop '{}' is closed; dropping {}", name(), cb);
+        }
     }
 
     @Override
@@ -791,6 +822,8 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         } finally {
             leaveTurn(turn);
             state = State.CLOSED;
+            // Posts that came after the last sweep above (they were accepted while CLOSING).
+            dropLeftovers();
             OpenLoops.closed(this);
             try {
                 ioSelector.close();
