@@ -179,7 +179,7 @@ public final class Async {
         Loop loop = Loop.of(EventLoop.current());
         java.util.Set<CompletionStage<? extends T>> distinct =
                 java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        List<LoopFuture<T>> slots = new ArrayList<>(stages.size());
+        List<LoopFuture.Relay<T>> slots = new ArrayList<>(stages.size());
         List<LoopFuture<? extends T>> children = new ArrayList<>(stages.size());
         for (CompletionStage<? extends T> s : stages) {
             if (distinct.add(Objects.requireNonNull(s, "a stage is null"))) {
@@ -191,12 +191,12 @@ public final class Async {
         for (LoopFuture<? extends T> c : children) {
             // A listener, not addDoneCallback, which would count every failure as read up front.
             c.addListener(f -> loop.post(new Callback(() -> {
-                while (next[0] < slots.size() && !slots.get(next[0]++).relayOutcome(f)) {
+                while (next[0] < slots.size() && !slots.get(next[0]++).take(f)) {
                     // that slot was cancelled: the outcome goes to the next
                 }
             }, null)));
         }
-        return slots;
+        return new ArrayList<>(slots);
     }
 
     /**
@@ -312,8 +312,6 @@ public final class Async {
         }
         return Waiting.await(stage, timeout.isNegative() ? 0 : TimerHeap.nanos(timeout), true, "Async.waitFor");
     }
-
-
 
     /**
      * asyncio.shield: a future with {@code stage}'s outcome whose cancellation does not

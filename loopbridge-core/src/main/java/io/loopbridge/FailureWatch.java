@@ -62,8 +62,8 @@ final class FailureWatch implements Runnable {
             done = true;
         }
         tasks.unwatch(this);
-        loop.callExceptionHandler(new ExceptionContext(description + ", failed: " + describe(exception)
-                + "]: exception was never retrieved", exception, null));
+        loop.callExceptionHandler(new ExceptionContext(description + " failed with " + describe(exception)
+                + ": exception was never retrieved", exception, null));
     }
 
     /** The exception's {@code toString}, which is the application's code: one that throws still leaves a report. */

@@ -229,6 +229,7 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
     /** As {@link #setOutcome(Object)}; a failure shares {@code sharedWatch} (a relay's) if not null. */
     private boolean setOutcome(Object o, FailureWatch sharedWatch) {
         Object ls;
+        FailureWatch w = null;
         synchronized (this) {
             if (outcome != null) {
                 return false;
@@ -236,17 +237,16 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
             // Before the outcome is visible: whoever sees it done and relays it (asCompleted, wrap)
             // shares the watch, so it must exist by then, or the copy would start a second one.
             if (sharedWatch != null) {
-                watch = sharedWatch;
+                watch = w = sharedWatch;
             } else if (o instanceof Failure f && !(o instanceof Cancelled)) {
-                watchUnread(f);
+                w = watchUnread(f);
             }
             outcome = o;
             ls = listeners;
             listeners = null;
         }
-        FailureWatch w = watch;
         if (w != null && retrieved) {
-            w.retrieved(); // read meanwhile, on another thread
+            w.retrieved(); // read meanwhile, on another thread (markRetrieved found no watch yet)
         }
         if (ls instanceof ArrayList<?> list) {
             for (Object l : list) {
@@ -267,24 +267,14 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
         if (isDone()) {
             return false;
         }
-        if (setOutcome(source.rawOutcome(), source.watch)) {
-            relayedFrom(source);
-            return true;
-        }
-        return false; // cancelled from another thread meanwhile
+        return setOutcome(source.rawOutcome(), source.watch); // false: cancelled from another thread meanwhile
     }
 
     /**
-     * Hook: this future took {@code source}'s outcome and shares its watch, which the garbage
-     * collector runs when {@code source} is collected: a copy the caller holds keeps it reachable
-     * (a {@link Wrapper} already does).
-     */
-    void relayedFrom(LoopFuture<?> source) {
-    }
-
-    /**
-     * A future that takes its outcome from another ({@link Async#asCompleted}'s slots): it keeps
-     * that one reachable, so a failure it shares is not reported while this copy can still be read.
+     * A future that takes its outcome from another ({@link Async#asCompleted}'s slots). The
+     * watch it shares is run when the source is collected, so it keeps the source reachable: a
+     * failure is not reported while this copy can still be read (a {@link Wrapper} holds its
+     * source too).
      */
     static final class Relay<T> extends LoopFuture<T> {
         private LoopFuture<?> source;
@@ -293,9 +283,13 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
             super(loop);
         }
 
-        @Override
-        void relayedFrom(LoopFuture<?> source) {
-            this.source = source;
+        /** {@link #relayOutcome}, keeping {@code from} if it took. */
+        boolean take(LoopFuture<?> from) {
+            if (!relayOutcome(from)) {
+                return false;
+            }
+            source = from;
+            return true;
         }
     }
 
@@ -304,10 +298,13 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
      * nobody reads it before this future is collected or its loop closes. Under this future's
      * lock, before the outcome is published.
      */
-    private void watchUnread(Failure f) {
-        if (!retrieved && watch == null && reportsUnread()) {
-            watch = loop.tasks().watch(loop, this, describeFailed(), f.exception);
+    private FailureWatch watchUnread(Failure f) {
+        if (retrieved || watch != null || !reportsUnread()) {
+            return null;
         }
+        FailureWatch w = loop.tasks().watch(loop, this, describeFailed(), f.exception);
+        watch = w;
+        return w;
     }
 
     /**
@@ -315,7 +312,12 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
      * {@code toString} is the application's code, not to be run under this future's lock).
      */
     String describeFailed() {
-        return "LoopFuture[loop=" + loop.name();
+        return "LoopFuture[loop=" + loop.name() + "]";
+    }
+
+    /** The exception this future failed with (not a cancellation), without counting as reading it; null otherwise. */
+    final Throwable failureNow() {
+        return outcome instanceof Failure f && !(f instanceof Cancelled) ? f.exception : null;
     }
 
     /**

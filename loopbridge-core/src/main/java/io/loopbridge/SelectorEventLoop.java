@@ -79,9 +79,9 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
      * The thread running the loop's code now, or null: the turn's own thread, or (PORTABLE) the
      * thread of the task it relayed the turn to ({@link #passTurn}).
      */
+    private volatile Thread thread;
     /** Serialises the sweeps of the cross-thread queue once CLOSED ({@link #dropLeftovers}). */
     private final Object dropping = new Object();
-    private volatile Thread thread;
     /** The thread that entered the turn (in {@link #runWhile} or closing), or null. */
     private Thread home;
     /**
@@ -221,14 +221,11 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
         checkConfined("callSoon");
         checkOpen("callSoon");
         Callback cb = new Callback(callback, Scope.context());
-        if (thread == null && !incoming.isEmpty()) {
+        if (thread == null) {
             // The loop is not running: what was posted before (a future's done-callbacks, a
             // callSoonThreadsafe) keeps its place ahead of this callback, as in asyncio's one
             // ready queue. With no turn running, this confined caller is the queue's only consumer.
-            Callback posted;
-            while ((posted = incoming.poll()) != null) {
-                ready.add(posted);
-            }
+            moveIncomingToReady();
         }
         ready.add(cb);
         return cb;
@@ -307,6 +304,14 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
                     drop(cb);
                 }
             }
+        }
+    }
+
+    /** Moves every linked cross-thread post to the ready queue, in order. Consumer only. */
+    private void moveIncomingToReady() {
+        Callback cb;
+        while ((cb = incoming.poll()) != null) {
+            ready.add(cb);
         }
     }
 
@@ -806,10 +811,7 @@ final class SelectorEventLoop implements EventLoop, Loop, InspectableLoop {
             tasks.reportUnretrieved();
             // Posts that raced close(): run what was accepted; a producer that sees CLOSED without
             // its callback taken is refused (confirmAccepted).
-            Callback cb;
-            while ((cb = incoming.poll()) != null) {
-                ready.add(cb);
-            }
+            moveIncomingToReady();
             iterationReady = ready.size();
             iterationIncoming = 0;
             runIteration();

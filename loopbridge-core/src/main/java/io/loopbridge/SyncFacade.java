@@ -92,7 +92,6 @@ public final class SyncFacade {
         }
     }
 
-
     private static MethodHandle findAsync(Method m, Object impl, Class<?> syncInterface) {
         Method target = implementationOf(m, syncInterface, impl, "SyncFacade", m.getDeclaringClass());
         if (!CompletionStage.class.isAssignableFrom(target.getReturnType())) {
@@ -261,7 +260,7 @@ public final class SyncFacade {
         /** The exception {@code stage} failed with, read without counting as reading it; null if none (yet). */
         private static Throwable failureOf(CompletionStage<?> stage) {
             if (stage instanceof LoopFuture<?> lf) {
-                return lf.rawOutcome() instanceof LoopFuture.Failure f && !(f instanceof LoopFuture.Cancelled) ? f.exception : null;
+                return lf.failureNow();
             }
             java.util.concurrent.CompletableFuture<?> cf = Waiting.asCompletableFuture(stage);
             return cf.state() == java.util.concurrent.Future.State.FAILED ? Exceptions.unwrap(cf.exceptionNow()) : null;

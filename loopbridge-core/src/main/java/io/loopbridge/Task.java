@@ -553,7 +553,7 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     public void printStack(int limit, PrintStream out) {
         java.util.Objects.requireNonNull(out, "out");
         List<StackTraceElement> frames = stack(limit);
-        Throwable failure = isCompletedExceptionally() && !isCancelled() ? ((Failure) rawOutcome()).exception : null;
+        Throwable failure = failureNow();
         String nl = System.lineSeparator();
         StringBuilder sb = new StringBuilder();
         if (!frames.isEmpty()) {
@@ -595,7 +595,7 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
 
     @Override
     String describeFailed() {
-        return "Task[" + name();
+        return "Task[" + name() + "]";
     }
 
     private static boolean isJdkOrLibraryFrame(StackTraceElement e) {

@@ -196,8 +196,9 @@ final class Waiting {
         }
         CompletableFuture<T> cf = asCompletableFuture(stage);
         long deadline = nanos < 0 ? Long.MAX_VALUE : System.nanoTime() + nanos;
-        if (!cf.isDone()) {
+        if (!(cf instanceof ThreadsafeFuture) && !cf.isDone()) {
             // CompletableFuture.get parks at once; a reply from a loop comes within microseconds.
+            // (A ThreadsafeFuture's own get polls first: not twice.)
             BriefSpin.until(cf::isDone, deadline);
         }
         try {
