@@ -379,12 +379,21 @@ final class SocketTransport {
         }
     }
 
-    /** Suspends the calling task while more than the high-water mark is queued. */
+    /**
+     * Suspends the calling task while more than the high-water mark is queued. On a connection
+     * already closed it throws, as asyncio's drain raises {@code ConnectionResetError} once the
+     * connection is lost: the failure, or for a close of this side a {@link SocketException}.
+     * While close() still flushes (CLOSING) it waits as on an open connection.
+     */
     void drain() throws Exception {
         if (lostWith != null) {
             throw lostWith;
         }
-        if (queued <= highWater || state == State.CLOSED) {
+        if (state == State.CLOSED) {
+            throw new SocketException(this + ": drain() after the connection was closed on this side (close() or"
+                    + " abort()); nothing more can be sent");
+        }
+        if (queued <= highWater) {
             return;
         }
         LoopFuture<Void> f = loop.createFuture();

@@ -65,9 +65,12 @@ public final class StreamWriter {
     }
 
     /**
-     * Waits while more than the high-water mark is buffered (returns at once otherwise).
+     * Waits while more than the high-water mark is buffered (returns at once otherwise). While
+     * {@link #close} still flushes buffered bytes it waits as before; once the connection is
+     * closed it throws, as asyncio's {@code drain()} raises after the connection is lost.
      *
-     * @throws java.io.IOException if the connection failed (reset by the peer, broken pipe, ...)
+     * @throws java.io.IOException        if the connection failed (reset by the peer, broken pipe, ...)
+     * @throws java.net.SocketException if this side closed the connection ({@link #close} done, or {@link #abort})
      */
     public void drain() throws Exception {
         checkConfined("drain");
