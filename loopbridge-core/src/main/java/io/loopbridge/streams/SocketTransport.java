@@ -55,7 +55,7 @@ final class SocketTransport {
     final StreamReader reader;
     final InetSocketAddress localAddress;
     final InetSocketAddress remoteAddress;
-    /** Completes once the socket is closed, however. */
+    /** Completes once the socket is closed: normally, or with the failure that closed it. */
     final LoopFuture<Void> closed;
     final BufferPool pool;
 
@@ -489,7 +489,15 @@ final class SocketTransport {
             reader.feedEof();
         }
         wakeDrainers();
-        closed.complete(null);
+        if (error != null) {
+            // awaitClosed() throws it, as asyncio's wait_closed() raises what connection_lost got.
+            // Read at once: the reader and drain() already carry it, so nobody waiting here is
+            // not a lost failure (asyncio's protocol reads its closed future for the same reason).
+            closed.completeExceptionally(error);
+            closed.exception();
+        } else {
+            closed.complete(null);
+        }
         Runnable r = onClose;
         if (r != null) {
             onClose = null;

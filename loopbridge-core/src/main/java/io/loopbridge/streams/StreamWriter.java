@@ -120,7 +120,12 @@ public final class StreamWriter {
         return transport.isClosing();
     }
 
-    /** Waits until the socket is closed (after {@link #close}, that is after the flush). Never throws the connection's error. */
+    /**
+     * Waits until the socket is closed (after {@link #close}, that is after the flush).
+     *
+     * @throws java.io.IOException if the connection failed (reset by the peer, ...): the same
+     *                             failure the reader and {@link #drain} throw
+     */
     public void awaitClosed() throws Exception {
         Async.await(transport.closed);
     }

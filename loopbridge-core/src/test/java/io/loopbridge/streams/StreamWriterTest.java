@@ -144,7 +144,7 @@ class StreamWriterTest {
                 }
             }).isInstanceOf(IOException.class).hasMessageContaining("lost");
             assertThat(pool.outstanding()).isZero();
-            q[0].writer().awaitClosed();
+            assertThatThrownBy(() -> q[0].writer().awaitClosed()).isInstanceOf(IOException.class).hasMessageContaining("lost");
             assertThat(registered()).isZero();
             return null;
         });

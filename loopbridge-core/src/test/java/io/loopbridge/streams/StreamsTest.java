@@ -353,7 +353,8 @@ class StreamsTest {
                 }).isInstanceOf(IOException.class).hasMessageContaining("lost");
                 assertThat(c.writer().isClosing()).isTrue();
                 assertThatThrownBy(() -> c.reader().read(1)).isInstanceOf(IOException.class);
-                c.writer().awaitClosed();
+                assertThatThrownBy(() -> c.writer().awaitClosed()).as("awaitClosed throws the loss, as asyncio's wait_closed")
+                        .isInstanceOf(IOException.class).hasMessageContaining("lost");
             }
             assertThat(registered()).isZero();
             return null;
@@ -560,7 +561,7 @@ class StreamsTest {
                 c.writer().write(ascii("body"));
                 c.writer().write(ByteBuffer.wrap(ascii("more")));
                 assertThatThrownBy(() -> c.writer().drain()).isInstanceOf(IOException.class).hasMessageContaining("lost");
-                c.writer().awaitClosed();
+                assertThatThrownBy(() -> c.writer().awaitClosed()).isInstanceOf(IOException.class).hasMessageContaining("lost");
             }
             assertThat(registered()).isZero();
             return null;

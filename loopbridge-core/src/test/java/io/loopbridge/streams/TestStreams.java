@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * CPython's {@code Lib/test/test_asyncio/test_streams.py} (3.13), ported case by case and
- * named after the originals: 43 of its 73 cases, and one Java extra. It lives beside the
+ * named after the originals: 43 of its 73 cases, and two Java extras. It lives beside the
  * streams rather than in the contract suite's own package because asyncio's cases feed a
  * {@code StreamReader} by hand ({@code feed_data}, {@code feed_eof}, {@code set_exception}),
  * which here is package-private.
@@ -782,6 +782,60 @@ class TestStreams {
             Async.checkpoint();
         });
         assertThat(got).isEmpty();
+    }
+
+    /**
+     * Java extra: {@code awaitClosed()} of a connection the peer reset throws the reset, as
+     * asyncio's {@code wait_closed()} raises the exception {@code connection_lost} got; and
+     * that failure is not reported as never retrieved when nobody waits for it (asyncio's
+     * protocol marks its closed future retrieved for the same reason).
+     */
+    @Test
+    void awaitClosedThrowsWhatTheConnectionFailedWith() throws Exception {
+        ServerSocket sock = new ServerSocket(0, 2, java.net.InetAddress.getByName(LOCAL));
+        Thread server = Thread.ofPlatform().name("test-reset-server").start(() -> {
+            try (sock) {
+                for (int i = 0; i < 2; i++) {
+                    Socket c = sock.accept();
+                    c.getInputStream().read(); // the client's first byte: it is connected and has written
+                    c.setSoLinger(true, 0);  // close with a reset
+                    c.close();
+                }
+            } catch (IOException e) {
+                if (!sock.isClosed()) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        });
+        try {
+            runResetCase(sock.getLocalPort());
+        } finally {
+            sock.close();
+            server.join();
+        }
+        loop.close();
+        assertThat(messages).as("no never-retrieved report").isEmpty();
+    }
+
+    private void runResetCase(int port) throws Exception {
+        loop.runUntilComplete(() -> {
+            Streams.Connection c = Streams.openConnection(LOCAL, port);
+            c.writer().write(ascii("x"));
+            IOException reset = null;
+            try {
+                c.reader().read(-1);
+            } catch (IOException e) {
+                reset = e;
+            }
+            assertThat(reset).as("the reader saw the reset").isNotNull();
+            IOException seen = reset;
+            assertThatThrownBy(() -> c.writer().awaitClosed()).isSameAs(seen);
+            // Nobody waits on the second connection's close: its failure is not reported.
+            Streams.Connection unawaited = Streams.openConnection(LOCAL, port);
+            unawaited.writer().write(ascii("y"));
+            assertThatThrownBy(() -> unawaited.reader().read(-1)).isInstanceOf(IOException.class);
+            return null;
+        });
     }
 
     /** Java extra: a cancelled handler (unhandled_cancel) is not reported, and its connection is closed. */
