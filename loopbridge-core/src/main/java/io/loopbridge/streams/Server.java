@@ -272,12 +272,19 @@ public final class Server implements AutoCloseable {
     }
 
     /**
-     * Waits until the server is closed (by {@link #close()} from elsewhere). If the waiting
-     * task is cancelled, closes the server, waits for it, and rethrows the cancellation.
+     * Waits until the server is closed (by {@link #close()} from elsewhere, or by
+     * {@link #stopAccepting()} once its connections have ended). If the waiting task is
+     * cancelled, closes the server, waits for it, and rethrows the cancellation. Several tasks
+     * may wait at once.
+     *
+     * @throws IllegalStateException if the server no longer accepts connections when called
+     *                               (as asyncio's {@code serve_forever()} on a closed server)
      */
     public void serveForever() throws Exception {
-        if (state == State.CLOSED) {
-            return;
+        if (state != State.SERVING) {
+            throw new IllegalStateException("cannot serve forever: server " + addresses + " is closed"
+                    + (state == State.DRAINING ? " to new connections (stopAccepting() was called)" : "")
+                    + "; start a new server with Streams.startServer");
         }
         LoopFuture<Void> f = loop.createFuture();
         servingWaiters.add(f);
