@@ -382,20 +382,23 @@ final class SocketTransport {
     /**
      * Suspends the calling task while more than the high-water mark is queued. On a connection
      * already closed it throws, as asyncio's drain raises {@code ConnectionResetError} once the
-     * connection is lost: the failure, or for a close of this side a {@link SocketException}.
-     * While close() still flushes (CLOSING) it waits as on an open connection.
+     * connection is lost: the failure, or for a close of this side a {@link SocketException};
+     * also when this side closed it (close() or abort(), by another task) while the caller
+     * waited here, where asyncio would wake the caller, drop its next write and raise in the
+     * drain after it. Called while close() still flushes (CLOSING), it waits as on an open
+     * connection and returns once the flush is done.
      */
     void drain() throws Exception {
         if (lostWith != null) {
             throw lostWith;
         }
         if (state == State.CLOSED) {
-            throw new SocketException(this + ": drain() after the connection was closed on this side (close() or"
-                    + " abort()); nothing more can be sent");
+            throw closedHere("drain() after");
         }
         if (queued <= highWater) {
             return;
         }
+        boolean wasOpen = state == State.OPEN;
         LoopFuture<Void> f = loop.createFuture();
         drainers.add(f);
         try {
@@ -406,6 +409,14 @@ final class SocketTransport {
         if (lostWith != null) {
             throw lostWith;
         }
+        if (wasOpen && state != State.OPEN) {
+            throw closedHere("drain() waited while another task closed");
+        }
+    }
+
+    private SocketException closedHere(String what) {
+        return new SocketException(this + ": " + what + " the connection on this side (close() or abort());"
+                + " nothing more can be sent");
     }
 
     private void wakeDrainers() {
@@ -493,8 +504,10 @@ final class SocketTransport {
             // awaitClosed() throws it, as asyncio's wait_closed() raises what connection_lost got.
             // Read at once: the reader and drain() already carry it, so nobody waiting here is
             // not a lost failure (asyncio's protocol reads its closed future for the same reason).
-            closed.completeExceptionally(error);
-            closed.exception();
+            // Not if a cancelled awaitClosed() cancelled the future first: nothing to read then.
+            if (closed.completeExceptionally(error)) {
+                closed.exception();
+            }
         } else {
             closed.complete(null);
         }

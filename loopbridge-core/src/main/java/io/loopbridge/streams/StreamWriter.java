@@ -27,8 +27,11 @@ import java.util.Objects;
  * copied once at most, and not at all when a direct buffer goes out whole.
  *
  * <p>Errors: a write to a connection that failed is dropped; the failure (reset, broken
- * pipe, ...) is thrown as an {@link java.io.IOException} by the next {@link #drain}. Writing
- * after {@link #close} or {@link #writeEof} is a bug and throws {@link IllegalStateException}.
+ * pipe, ...) is thrown as an {@link java.io.IOException} by the next {@link #drain} and by
+ * {@link #awaitClosed}. Once this side closed the connection, {@link #drain} throws a
+ * {@link java.net.SocketException} (as asyncio's {@code drain()} raises once the connection is
+ * lost), also to a task that was waiting in it. Writing after {@link #close} or
+ * {@link #writeEof} is a bug and throws {@link IllegalStateException}.
  *
  * <p>Confined to its loop: call its methods from the loop's thread (a task or callback of the
  * loop the connection was opened on); {@link #drain} and {@link #awaitClosed} from a task.
@@ -65,12 +68,14 @@ public final class StreamWriter {
     }
 
     /**
-     * Waits while more than the high-water mark is buffered (returns at once otherwise). While
-     * {@link #close} still flushes buffered bytes it waits as before; once the connection is
-     * closed it throws, as asyncio's {@code drain()} raises after the connection is lost.
+     * Waits while more than the high-water mark is buffered (returns at once otherwise). Called
+     * after {@link #close} while the buffered bytes are still being flushed, it waits as on an
+     * open connection and returns once they are out; once the connection is closed it throws,
+     * as asyncio's {@code drain()} raises after the connection is lost.
      *
-     * @throws java.io.IOException        if the connection failed (reset by the peer, broken pipe, ...)
-     * @throws java.net.SocketException if this side closed the connection ({@link #close} done, or {@link #abort})
+     * @throws java.io.IOException      if the connection failed (reset by the peer, broken pipe, ...)
+     * @throws java.net.SocketException if this side closed the connection ({@link #close} done, or
+     *                                  {@link #abort}), before or while the caller waited here
      */
     public void drain() throws Exception {
         checkConfined("drain");

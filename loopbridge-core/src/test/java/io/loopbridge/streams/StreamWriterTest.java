@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.loopbridge.Async;
+import io.loopbridge.LoopFuture;
 import io.loopbridge.Task;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
@@ -186,5 +187,109 @@ class StreamWriterTest {
             assertThat(pool.outstanding()).isZero();
             return null;
         });
+    }
+
+    // ---------------------------------------------------------------- drain and awaitClosed after a close (review of the asyncio ports)
+
+    /** A close of this side: drain() throws after it, and to a task already waiting in it. */
+    @Test
+    void drainAfterOrDuringACloseOfThisSideThrowsASocketException() throws Exception {
+        Async.run(() -> {
+            Streams.Connection[] p = StreamPairs.connect(StreamReader.DEFAULT_LIMIT, new BufferPool(4), SOCK_BUF);
+            p[0].writer().abort();
+            assertThatThrownBy(() -> p[0].writer().drain()).isInstanceOf(java.net.SocketException.class)
+                    .hasMessageContaining("drain() after");
+            p[1].writer().close();
+
+            // A writer loop waiting in drain (the peer does not read) while another task aborts.
+            Streams.Connection[] q = StreamPairs.connect(StreamReader.DEFAULT_LIMIT, new BufferPool(4), SOCK_BUF);
+            StreamWriter w = q[0].writer();
+            Task<Void> writer = Async.spawn(() -> {
+                while (true) {
+                    w.write(new byte[16 * 1024]);
+                    w.drain();
+                }
+            });
+            while (w.writeBufferSize() <= 64 * 1024) {
+                Async.checkpoint();
+            }
+            w.abort();
+            assertThatThrownBy(() -> Async.await(writer)).isInstanceOf(java.net.SocketException.class)
+                    .hasMessageContaining("while another task closed");
+            q[1].writer().close();
+            assertThat(registered()).isZero();
+            return null;
+        });
+    }
+
+    /** drain() called while close() still flushes waits for the flush and returns normally, as asyncio's. */
+    @Test
+    void drainWhileCloseFlushesReturnsOnceTheBytesAreOut() throws Exception {
+        Async.run(() -> {
+            Streams.Connection[] p = StreamPairs.connect(StreamReader.DEFAULT_LIMIT, new BufferPool(4), SOCK_BUF);
+            StreamWriter w = p[0].writer();
+            int total = 500_000;
+            w.write(StreamPairs.pattern(0, total));
+            w.close();
+            assertThat(w.writeBufferSize()).as("still flushing").isPositive();
+            Task<Long> reading = readAll(p[1].reader(), 0, total);
+            w.drain();
+            assertThat(w.writeBufferSize()).isLessThanOrEqualTo(16 * 1024);
+            assertThat(Async.await(reading)).isEqualTo(total);
+            w.awaitClosed(); // a healthy close: returns normally
+            p[1].writer().abort();
+            p[1].writer().awaitClosed(); // an abort of a healthy connection too
+            assertThat(registered()).isZero();
+            return null;
+        });
+    }
+
+    /**
+     * A cancelled awaitClosed() cancels the connection's closed future; a failure after that
+     * used to throw out of the transport's close (read of a cancelled future): the reset was
+     * reported as a CancelledException in a loop callback, the server never learned the
+     * connection ended, and its awaitClosed() hung.
+     */
+    @Test
+    void aConnectionThatFailsAfterACancelledAwaitClosedStillClosesCleanly() throws Exception {
+        java.util.List<io.loopbridge.ExceptionContext> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Async.run(() -> {
+            io.loopbridge.EventLoop.current().setExceptionHandler((l, ctx) -> reports.add(ctx));
+            Streams.Connection[] p = StreamPairs.connect(StreamReader.DEFAULT_LIMIT, new BufferPool(4), SOCK_BUF);
+            Task<Void> watcher = Async.spawn(() -> {
+                p[0].writer().awaitClosed();
+                return null;
+            });
+            Async.checkpoint();
+            watcher.cancel();
+            assertThatThrownBy(() -> Async.await(watcher)).isInstanceOf(io.loopbridge.CancelledException.class);
+            p[1].writer().transport.channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+            p[1].writer().abort(); // the peer resets
+            assertThatThrownBy(() -> p[0].reader().read(1)).isInstanceOf(IOException.class).hasMessageContaining("lost");
+            assertThat(p[0].writer().isClosing()).isTrue();
+
+            // The same in a server's handler: the server must still see the connection end.
+            LoopFuture<Void> handlerWatching = io.loopbridge.EventLoop.current().createFuture();
+            Server server = Streams.startServer((r, w) -> {
+                Task<Void> inner = Async.spawn(() -> {
+                    w.awaitClosed();
+                    return null;
+                });
+                Async.checkpoint();
+                inner.cancel();
+                handlerWatching.complete(null);
+                r.read(-1);
+            }, StreamsTest.LOCAL, 0);
+            try (java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open()) {
+                Async.await(io.loopbridge.EventLoop.current().sockConnect(client, server.addresses().get(0)));
+                Async.await(handlerWatching);
+                client.setOption(StandardSocketOptions.SO_LINGER, 0);
+            }
+            server.stopAccepting();
+            server.awaitClosed();
+            return null;
+        });
+        assertThat(reports).as("the reset is the handler's failure, reported as such").allSatisfy(ctx ->
+                assertThat(ctx.exception()).isInstanceOf(IOException.class));
     }
 }

@@ -23,13 +23,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * CPython's {@code Lib/test/test_asyncio/test_server.py} (3.13), the cases for TCP servers,
- * named after the originals: 5 of its 11 cases. asyncio's {@code Server.close()} is
+ * named after the originals: 5 of its 11 cases, and one Java extra. asyncio's {@code Server.close()} is
  * {@link Server#stopAccepting()} here; {@code close()} followed by {@code abort_clients()} is
  * {@link Server#close()} (which aborts the connections and cancels the handlers), and
  * {@code close_clients()} has no separate form (it is ported with {@code close()}).
  *
- * <p>Left out (6): {@code test_start_unix_server_1} and the five {@code UnixServerCleanupTests}
- * (no Unix sockets in the streams API). {@code test_start_server_1} drops asyncio's
+ * <p>Left out (6), as the streams API has no Unix sockets: {@code test_start_unix_server_1} and
+ * the five {@code UnixServerCleanupTests} ({@code test_unix_server_addr_cleanup},
+ * {@code test_unix_server_sock_cleanup}, {@code test_unix_server_cleanup_gone},
+ * {@code test_unix_server_cleanup_replaced}, {@code test_unix_server_cleanup_prevented}). {@code test_start_server_1} drops asyncio's
  * {@code start_serving=False} part: a server here listens from the start. Every case also
  * checks that nothing was reported to the loop's exception handler.
  */
@@ -116,6 +118,21 @@ class TestServer {
             srv.serveForever();
             return null;
         })).isInstanceOf(IllegalStateException.class).hasMessageContaining("is closed");
+    }
+
+    /** Java extra: serveForever() after stopAccepting() is refused too (asyncio's close() is stopAccepting() here). */
+    @Test
+    void serveForeverAfterStopAcceptingIsRefused() throws Exception {
+        loop.runUntilComplete(() -> {
+            Server srv = Streams.startServer(READ_THEN_CLOSE, LOCAL, 0);
+            Streams.Connection c = Streams.openConnection(LOCAL, srv.addresses().get(0).getPort());
+            srv.stopAccepting();
+            assertThatThrownBy(srv::serveForever).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("is closed to new connections");
+            c.writer().close();
+            srv.awaitClosed();
+            return null;
+        });
     }
 
     @Test

@@ -616,6 +616,8 @@ class TestStreams {
             Async.await(Async.gather(drainers));
             w.close();
             Async.await(peer);
+            pair[1].writer().close();
+            pair[1].writer().awaitClosed();
             return null;
         });
         assertThat(drained.get()).isEqualTo(10);
