@@ -152,6 +152,12 @@ final class GatheringFuture<R> extends LoopFuture<R> implements LoopFuture.DoneL
             markRetrieved(); // as asyncio: whoever cancels a done future has dealt with its failure
             return false;
         }
+        if (!loop.inLoop() && loop.loopThread() != null) {
+            // From another thread while the loop runs: cancelled on the loop, as Task.cancel is,
+            // so the flag below is set before any child's cancellation can reach us.
+            loop.post(new Callback(() -> cancel(message), null));
+            return true;
+        }
         boolean any = false;
         for (LoopFuture<?> c : distinct) {
             if (c.cancel(message)) {

@@ -63,6 +63,8 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     // Loop turn only (the loop thread, or this task while it runs).
     /** Requests and scopes; null until the first. */
     private CancelRequests cancels;
+    /** {@link #cancelling()} once the task is done (its requests are dropped then), as asyncio keeps the count. */
+    private int cancellingWhenDone;
     private CompletionStage<?> waitingOn;
     /** A request is pending that nothing this task waits on will raise: raise it at the next suspension point. */
     private volatile boolean mustCancel;
@@ -313,23 +315,50 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
         }
     }
 
-    /** Number of pending cancellation requests (asyncio's Task.cancelling). Loop turn. */
+    /**
+     * Number of cancellation requests not withdrawn by {@link #uncancel()} (asyncio's
+     * Task.cancelling); a done task keeps its last count, as asyncio's does. On the task's loop,
+     * from any thread while the loop is not running, or once the task is done.
+     *
+     * @throws IllegalStateException if called from another thread while the loop runs the task
+     */
     public int cancelling() {
-        return cancels == null ? 0 : cancels.count();
+        checkLoopTurn("cancelling");
+        return cancels == null ? cancellingWhenDone : cancels.count();
     }
 
     /**
      * Withdraws one cancellation request (the latest plain {@link #cancel} if any, else the
      * latest); returns the remaining count. When none remains, nothing is raised any more.
-     * Loop turn.
+     * On the task's loop, or from any thread while the loop is not running.
+     *
+     * @throws IllegalStateException if called from another thread while the loop runs the task
      */
     public int uncancel() {
+        checkLoopTurn("uncancel");
         if (cancels == null) {
-            return 0;
+            if (cancellingWhenDone > 0) {
+                cancellingWhenDone--; // a done task: only the count changes, as in asyncio
+            }
+            return cancellingWhenDone;
         }
         int left = cancels.uncancel();
         mustCancel = cancels.hasPending();
         return left;
+    }
+
+    /**
+     * The cancellation count is the loop's (asyncio's is not thread-safe either): read or
+     * changed from another thread while the loop runs the task, it races the loop's own
+     * updates.
+     */
+    private void checkLoopTurn(String method) {
+        if (!isDone() && loop.loopThread() != null && !loop.inLoop()) {
+            throw new IllegalStateException("Task." + method + "() of " + this + " called from thread '"
+                    + Thread.currentThread().getName() + "' while its event loop '" + loop.name()
+                    + "' runs it: call it on the loop (in a task or callback of it), e.g. through"
+                    + " loop.callSoonThreadsafe");
+        }
     }
 
     // ---------------------------------------------------------------- the body
@@ -372,7 +401,10 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
         } else {
             super.completeExceptionally(failure);
         }
-        cancels = null;
+        if (cancels != null) {
+            cancellingWhenDone = cancels.count();
+            cancels = null;
+        }
     }
 
     // ---------------------------------------------------------------- suspension points

@@ -1,0 +1,98 @@
+package io.loopbridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cancellation calls made from a thread other than the loop's while the loop runs: a gather's
+ * cancel is carried out on the loop (as a task's is), and a task's cancellation count is the
+ * loop's alone (and kept once the task is done, as asyncio keeps it).
+ */
+class CrossThreadCancelTest {
+
+    /** A loop running on its own platform thread; {@link #close()} stops and joins it. */
+    private static final class RunningLoop implements AutoCloseable {
+        final EventLoop loop = EventLoop.create();
+        private final Thread thread = Thread.ofPlatform().name("cross-thread-cancel-loop").start(loop::runForever);
+
+        <T> T on(java.util.concurrent.Callable<T> body) throws Exception {
+            CompletableFuture<T> cf = new CompletableFuture<>();
+            loop.callSoonThreadsafe(() -> {
+                try {
+                    cf.complete(body.call());
+                } catch (Throwable e) {
+                    cf.completeExceptionally(e);
+                }
+            });
+            return cf.get(30, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            loop.callSoonThreadsafe(loop::stop);
+            thread.join();
+            loop.close();
+        }
+    }
+
+    /**
+     * A gather cancelled from another thread ends cancelled, as one cancelled on the loop does.
+     * It used to cancel the children from the calling thread and set its "cancel requested"
+     * flag afterwards: a child's cancellation that reached the loop first failed the gather
+     * with a CancelledException instead of cancelling it.
+     */
+    @Test
+    void aGatherCancelledFromAnotherThreadEndsCancelled() throws Exception {
+        try (RunningLoop rl = new RunningLoop()) {
+            for (int round = 0; round < 20; round++) {
+                LoopFuture<List<Object>> gather = rl.on(() -> {
+                    List<LoopFuture<Object>> children = new ArrayList<>();
+                    for (int i = 0; i < 2_000; i++) {
+                        children.add(rl.loop.createFuture());
+                    }
+                    return Async.gather(children);
+                });
+                CompletableFuture<Boolean> cancelled = new CompletableFuture<>();
+                rl.on(() -> {
+                    gather.addDoneCallback(f -> cancelled.complete(f.isCancelled()));
+                    return null;
+                });
+                assertThat(gather.cancel("from the test thread")).isTrue();
+                assertThat(cancelled.get(30, TimeUnit.SECONDS)).as("round %d: the gather ends cancelled", round).isTrue();
+            }
+        }
+    }
+
+    /** cancelling() and uncancel() from another thread while the loop runs the task are refused. */
+    @Test
+    void cancellingAndUncancelFromAnotherThreadWhileTheLoopRunsAreRefused() throws Exception {
+        try (RunningLoop rl = new RunningLoop()) {
+            LoopFuture<Void> never = rl.on(rl.loop::createFuture);
+            Task<Void> task = rl.on(() -> rl.loop.createTask(() -> {
+                Async.await(never);
+                return null;
+            }));
+            assertThatThrownBy(task::cancelling).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Task.cancelling()").hasMessageContaining("callSoonThreadsafe");
+            assertThatThrownBy(task::uncancel).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("Task.uncancel()");
+            CompletableFuture<Boolean> ended = new CompletableFuture<>();
+            assertThat(rl.on(() -> {
+                task.addDoneCallback(f -> ended.complete(f.isCancelled()));
+                task.cancel();
+                return task.cancelling();
+            })).isEqualTo(1);
+            assertThat(ended.get(30, TimeUnit.SECONDS)).isTrue();
+            // asyncio keeps a done task's count (it used to drop to 0 here).
+            assertThat(task.cancelling()).as("a done task may be asked from anywhere").isEqualTo(1);
+            assertThat(task.uncancel()).isZero();
+            assertThat(task.cancelling()).isZero();
+        }
+    }
+}
