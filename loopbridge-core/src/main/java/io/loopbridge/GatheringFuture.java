@@ -155,7 +155,13 @@ final class GatheringFuture<R> extends LoopFuture<R> implements LoopFuture.DoneL
         if (!loop.inLoop() && loop.loopThread() != null) {
             // From another thread while the loop runs: cancelled on the loop, as Task.cancel is,
             // so the flag below is set before any child's cancellation can reach us.
-            loop.post(new Callback(() -> cancel(message), null));
+            // Only if still pending then: a cancel of a done gather counts as reading its
+            // failure, which a request that merely arrived late must not do.
+            loop.post(new Callback(() -> {
+                if (!isDone()) {
+                    cancel(message);
+                }
+            }, null));
             return true;
         }
         boolean any = false;

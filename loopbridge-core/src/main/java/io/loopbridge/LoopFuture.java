@@ -201,7 +201,10 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
 
     /**
      * Cancels with a message; false if already done (then, as in asyncio, a failure it holds
-     * counts as seen and is not reported as never retrieved). Any thread.
+     * counts as seen and is not reported as never retrieved). Any thread. For a task and for a
+     * gather, a call from another thread while the loop runs is carried out on the loop: it
+     * returns true once the request is posted, the future may still finish otherwise, and a
+     * gather's children are cancelled there, shortly after.
      */
     public boolean cancel(String message) {
         if (isDone()) {

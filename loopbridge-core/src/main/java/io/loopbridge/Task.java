@@ -63,8 +63,11 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     // Loop turn only (the loop thread, or this task while it runs).
     /** Requests and scopes; null until the first. */
     private CancelRequests cancels;
-    /** {@link #cancelling()} once the task is done (its requests are dropped then), as asyncio keeps the count. */
-    private int cancellingWhenDone;
+    /**
+     * {@link #cancelling()} once the task is done (its requests are dropped then), as asyncio
+     * keeps the count. Written before the outcome is published; changed only under this.
+     */
+    private volatile int cancellingWhenDone;
     private CompletionStage<?> waitingOn;
     /** A request is pending that nothing this task waits on will raise: raise it at the next suspension point. */
     private volatile boolean mustCancel;
@@ -248,7 +251,13 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
             return false;
         }
         if (!loop.inLoop() && loop.loopThread() != null) {
-            loop.post(new Callback(() -> cancel(message), null));
+            // Only if still pending then: a cancel of a done task counts as reading its
+            // failure, which a request that merely arrived late must not do.
+            loop.post(new Callback(() -> {
+                if (!isDone()) {
+                    cancel(message);
+                }
+            }, null));
             return true;
         }
         request(new CancelRequests.Request(message, null));
@@ -324,26 +333,38 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
      */
     public int cancelling() {
         checkLoopTurn("cancelling");
-        return cancels == null ? cancellingWhenDone : cancels.count();
+        if (isDone()) {
+            return cancellingWhenDone;
+        }
+        CancelRequests c = cancels;
+        return c == null ? 0 : c.count();
     }
 
     /**
      * Withdraws one cancellation request (the latest plain {@link #cancel} if any, else the
-     * latest); returns the remaining count. When none remains, nothing is raised any more.
-     * On the task's loop, or from any thread while the loop is not running.
+     * latest); returns the remaining count. When none remains, nothing is raised any more; on a
+     * done task only the count changes. On the task's loop, from any thread while the loop is
+     * not running, or once the task is done.
      *
      * @throws IllegalStateException if called from another thread while the loop runs the task
      */
     public int uncancel() {
         checkLoopTurn("uncancel");
-        if (cancels == null) {
-            if (cancellingWhenDone > 0) {
-                cancellingWhenDone--; // a done task: only the count changes, as in asyncio
+        if (isDone()) {
+            synchronized (this) { // a done task may be asked from any thread: only the count changes, as in asyncio
+                int n = cancellingWhenDone;
+                if (n > 0) {
+                    cancellingWhenDone = --n;
+                }
+                return n;
             }
-            return cancellingWhenDone;
         }
-        int left = cancels.uncancel();
-        mustCancel = cancels.hasPending();
+        CancelRequests c = cancels;
+        if (c == null) {
+            return 0;
+        }
+        int left = c.uncancel();
+        mustCancel = c.hasPending();
         return left;
     }
 
@@ -392,6 +413,9 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
      */
     private void finish(T value, Throwable failure) {
         loop.tasks().remove(this);
+        if (cancels != null) {
+            cancellingWhenDone = cancels.count(); // before the outcome: whoever sees it done reads this
+        }
         if (failure == null && mustCancel) {
             setOutcome(new Cancelled(cancels.pendingMessage()));
         } else if (failure == null) {
@@ -401,10 +425,7 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
         } else {
             super.completeExceptionally(failure);
         }
-        if (cancels != null) {
-            cancellingWhenDone = cancels.count();
-            cancels = null;
-        }
+        cancels = null;
     }
 
     // ---------------------------------------------------------------- suspension points

@@ -36,7 +36,8 @@ class CrossThreadCancelTest {
         @Override
         public void close() throws InterruptedException {
             loop.callSoonThreadsafe(loop::stop);
-            thread.join();
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+            assertThat(thread.isAlive()).as("the loop's thread ended").isFalse();
             loop.close();
         }
     }
@@ -94,5 +95,55 @@ class CrossThreadCancelTest {
             assertThat(task.uncancel()).isZero();
             assertThat(task.cancelling()).isZero();
         }
+    }
+
+    /**
+     * A cancel from another thread that reaches the loop after the gather (or task) failed
+     * must not count as reading the failure: it used to mark it read (as a cancel of a done
+     * future does), so the failure was never reported. The loop is held by a callback while
+     * the child fails and the cancel is posted, which fixes that order.
+     */
+    @Test
+    void aLateCrossThreadCancelOfAFailedGatherOrTaskDoesNotHideTheFailure() throws Exception {
+        List<ExceptionContext> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RuntimeException gatherBoom = new RuntimeException("gather child failed");
+        RuntimeException taskBoom = new RuntimeException("task failed");
+        try (RunningLoop rl = new RunningLoop()) {
+            rl.loop.setExceptionHandler((l, c) -> reports.add(c));
+            LoopFuture<Object> child = rl.on(rl.loop::createFuture);
+            LoopFuture<List<Object>> gather = rl.on(() -> Async.gather(List.of(child)));
+            LoopFuture<Object> awaited = rl.on(rl.loop::createFuture);
+            Task<Object> task = rl.on(() -> rl.loop.createTask(() -> Async.await(awaited)));
+            rl.on(() -> null); // the task has started and waits
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+            rl.loop.callSoonThreadsafe(() -> {
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            held.await();
+            child.completeExceptionally(gatherBoom);
+            awaited.completeExceptionally(taskBoom);
+            assertThat(gather.cancel("late")).isTrue();
+            assertThat(task.cancel("late")).isTrue();
+            release.countDown();
+            java.util.concurrent.CountDownLatch bothDone = new java.util.concurrent.CountDownLatch(2);
+            rl.on(() -> {
+                // Done-callbacks, not a gather of the two (which would read their failures).
+                gather.addDoneCallback(f -> bothDone.countDown());
+                task.addDoneCallback(f -> bothDone.countDown());
+                return null;
+            });
+            assertThat(bothDone.await(30, TimeUnit.SECONDS)).isTrue();
+            rl.on(() -> null); // the posted cancels have run
+            assertThat(gather.isCancelled()).as("the gather failed first").isFalse();
+            assertThat(task.isCancelled()).as("the task failed first").isFalse();
+        }
+        // Closing the loop reports what nobody read: both failures.
+        assertThat(reports).extracting(ExceptionContext::exception).contains(gatherBoom, taskBoom);
     }
 }
