@@ -152,16 +152,9 @@ final class GatheringFuture<R> extends LoopFuture<R> implements LoopFuture.DoneL
             markRetrieved(); // as asyncio: whoever cancels a done future has dealt with its failure
             return false;
         }
-        if (!loop.inLoop() && loop.loopThread() != null) {
-            // From another thread while the loop runs: cancelled on the loop, as Task.cancel is,
-            // so the flag below is set before any child's cancellation can reach us.
-            // Only if still pending then: a cancel of a done gather counts as reading its
-            // failure, which a request that merely arrived late must not do.
-            loop.post(new Callback(() -> {
-                if (!isDone()) {
-                    cancel(message);
-                }
-            }, null));
+        if (postedCancel(message)) {
+            // From another thread while the loop runs: cancelled on the loop, as a task is, so
+            // the flag below is set before any child's cancellation can reach us.
             return true;
         }
         boolean any = false;

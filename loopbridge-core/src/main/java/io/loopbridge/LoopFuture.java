@@ -206,6 +206,25 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
      * returns true once the request is posted, the future may still finish otherwise, and a
      * gather's children are cancelled there, shortly after.
      */
+    /**
+     * For a future whose cancel must run on its loop (a task, a gather): called from another
+     * thread while the loop runs, posts {@code cancel(message)} there and returns true; false
+     * (nothing done) on the loop or while no thread runs it. The posted cancel does nothing if
+     * the future is done by then: a cancel of a done future counts as reading its failure,
+     * which a request that merely arrived late must not do.
+     */
+    final boolean postedCancel(String message) {
+        if (loop.inLoop() || loop.loopThread() == null) {
+            return false;
+        }
+        loop.post(new Callback(() -> {
+            if (!isDone()) {
+                cancel(message);
+            }
+        }, null));
+        return true;
+    }
+
     public boolean cancel(String message) {
         if (isDone()) {
             markRetrieved();

@@ -250,14 +250,7 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
             markRetrieved(); // as asyncio: whoever cancels a failed task has dealt with it
             return false;
         }
-        if (!loop.inLoop() && loop.loopThread() != null) {
-            // Only if still pending then: a cancel of a done task counts as reading its
-            // failure, which a request that merely arrived late must not do.
-            loop.post(new Callback(() -> {
-                if (!isDone()) {
-                    cancel(message);
-                }
-            }, null));
+        if (postedCancel(message)) {
             return true;
         }
         request(new CancelRequests.Request(message, null));

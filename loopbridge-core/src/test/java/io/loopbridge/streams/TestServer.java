@@ -74,6 +74,14 @@ class TestServer {
         return task.isDone();
     }
 
+    /** asyncio's {@code asyncio.create_task(srv.wait_closed())}. */
+    private static Task<Void> waitingForClose(Server srv) {
+        return Async.spawn(() -> {
+            srv.awaitClosed();
+            return null;
+        });
+    }
+
     @Test
     void test_start_server_1() throws Exception {
         byte[] hello = new byte[1024 * 5 + 1];
@@ -141,20 +149,14 @@ class TestServer {
             Server srv = Streams.startServer(READ_THEN_CLOSE, LOCAL, 0);
             try {
                 // active count = 0, not closed: should block
-                Task<Void> task1 = Async.spawn(() -> {
-                    srv.awaitClosed();
-                    return null;
-                });
+                Task<Void> task1 = waitingForClose(srv);
                 Async.checkpoint();
                 assertThat(task1.isDone()).isFalse();
 
                 // active count != 0, not closed: should block
                 InetSocketAddress addr = srv.addresses().get(0);
                 Streams.Connection c = Streams.openConnection(LOCAL, addr.getPort());
-                Task<Void> task2 = Async.spawn(() -> {
-                    srv.awaitClosed();
-                    return null;
-                });
+                Task<Void> task2 = waitingForClose(srv);
                 Async.checkpoint();
                 assertThat(task1.isDone()).isFalse();
                 assertThat(task2.isDone()).isFalse();
@@ -162,10 +164,7 @@ class TestServer {
                 srv.stopAccepting();
                 Async.checkpoint();
                 // active count != 0, closed: should block
-                Task<Void> task3 = Async.spawn(() -> {
-                    srv.awaitClosed();
-                    return null;
-                });
+                Task<Void> task3 = waitingForClose(srv);
                 Async.checkpoint();
                 assertThat(task1.isDone()).isFalse();
                 assertThat(task2.isDone()).isFalse();
@@ -190,10 +189,7 @@ class TestServer {
         loop.runUntilComplete(() -> {
             Server srv = Streams.startServer(READ_THEN_CLOSE, LOCAL, 0);
             try {
-                Task<Void> task = Async.spawn(() -> {
-                    srv.awaitClosed();
-                    return null;
-                });
+                Task<Void> task = waitingForClose(srv);
                 Async.checkpoint();
                 assertThat(task.isDone()).isFalse();
                 InetSocketAddress addr = srv.addresses().get(0);
@@ -217,10 +213,7 @@ class TestServer {
             InetSocketAddress addr = srv.addresses().get(0);
             Streams.Connection c = Streams.openConnection(LOCAL, addr.getPort());
             try {
-                Task<Void> task = Async.spawn(() -> {
-                    srv.awaitClosed();
-                    return null;
-                });
+                Task<Void> task = waitingForClose(srv);
                 Async.checkpoint();
                 assertThat(task.isDone()).isFalse();
                 srv.close();
@@ -265,10 +258,7 @@ class TestServer {
                 }
                 assertThat(s.writer().writeBufferSize()).isNotZero();
 
-                Task<Void> task = Async.spawn(() -> {
-                    srv.awaitClosed();
-                    return null;
-                });
+                Task<Void> task = waitingForClose(srv);
                 Async.checkpoint();
                 assertThat(task.isDone()).isFalse();
                 srv.close();
