@@ -113,6 +113,7 @@ public final class StreamReader {
         if (n < -1) {
             throw new IllegalArgumentException("read(n) needs n >= -1 (-1 = up to end of stream): " + n);
         }
+        throwIfFailed(); // before the n == 0 answer, as asyncio's read(0) raises a failed reader's exception
         if (n == 0) {
             return EMPTY;
         }

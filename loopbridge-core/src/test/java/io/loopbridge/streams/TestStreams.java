@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * CPython's {@code Lib/test/test_asyncio/test_streams.py} (3.13), ported case by case and
- * named after the originals: 43 of its 73 cases, and two Java extras. It lives beside the
+ * named after the originals: 43 of its 73 cases, and three Java extras. It lives beside the
  * streams rather than in the contract suite's own package because asyncio's cases feed a
  * {@code StreamReader} by hand ({@code feed_data}, {@code feed_eof}, {@code set_exception}),
  * which here is package-private.
@@ -160,6 +160,16 @@ class TestStreams {
         IOException exc = new IOException();
         stream.setException(exc);
         assertThatThrownBy(() -> loop.runUntilComplete(() -> stream.read(2))).isSameAs(exc);
+    }
+
+    /** Java extra: read(0) of a failed reader throws too (asyncio's read checks the exception first; it returned an empty array). */
+    @Test
+    void readZeroOfAFailedReaderThrows() throws Exception {
+        StreamReader stream = reader();
+        stream.feedData(ascii("line\n"));
+        IOException exc = new IOException();
+        stream.setException(exc);
+        assertThatThrownBy(() -> loop.runUntilComplete(() -> stream.read(0))).isSameAs(exc);
     }
 
     @Test
