@@ -203,9 +203,18 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
      * Cancels with a message; false if already done (then, as in asyncio, a failure it holds
      * counts as seen and is not reported as never retrieved). Any thread. For a task and for a
      * gather, a call from another thread while the loop runs is carried out on the loop: it
-     * returns true once the request is posted, the future may still finish otherwise, and a
-     * gather's children are cancelled there, shortly after.
+     * returns true once the request is posted, the future may still finish otherwise (the
+     * request then does nothing, and a failure it holds stays unread), and a gather's children
+     * are cancelled there, shortly after.
      */
+    public boolean cancel(String message) {
+        if (isDone()) {
+            markRetrieved();
+            return false;
+        }
+        return setOutcome(new Cancelled(message));
+    }
+
     /**
      * For a future whose cancel must run on its loop (a task, a gather): called from another
      * thread while the loop runs, posts {@code cancel(message)} there and returns true; false
@@ -223,14 +232,6 @@ public class LoopFuture<T> extends CompletionStageView<T> implements Future<T> {
             }
         }, null));
         return true;
-    }
-
-    public boolean cancel(String message) {
-        if (isDone()) {
-            markRetrieved();
-            return false;
-        }
-        return setOutcome(new Cancelled(message));
     }
 
     /** Cancels without a message (asyncio's {@code cancel()}); false if already done. */

@@ -209,6 +209,10 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     @Override
     public void abandon(String message) {
         loop.tasks().remove(this);
+        CancelRequests c = cancels;
+        if (c != null) {
+            cancellingWhenDone = c.count(); // before the outcome, as in finish
+        }
         setOutcome(new Cancelled(message));
     }
 
@@ -242,7 +246,9 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     /**
      * Requests cancellation: {@link CancelledException} with {@code message} is raised at the
      * task's current or next suspension point. Returns false if the task is already done.
-     * From a thread outside the loop the request is forwarded to the loop.
+     * From a thread outside the loop, while the loop runs, the request is forwarded to the loop
+     * and true is returned: if the task finishes first, the request does nothing (a failure
+     * of the task stays unread, to be reported if nobody reads it).
      */
     @Override
     public boolean cancel(String message) {

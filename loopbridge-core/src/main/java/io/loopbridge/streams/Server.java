@@ -274,8 +274,9 @@ public final class Server implements AutoCloseable {
     /**
      * Waits until the server is closed (by {@link #close()} from elsewhere, or by
      * {@link #stopAccepting()} once its connections have ended). If the waiting task is
-     * cancelled, closes the server, waits for it, and rethrows the cancellation. Several tasks
-     * may wait at once.
+     * cancelled, or an enclosing {@code Async.timeout} expires, closes the server, waits for
+     * it, and rethrows the cancellation or the {@code TimeoutException}. Several tasks may wait
+     * at once.
      *
      * @throws IllegalStateException if the server no longer accepts connections when called
      *                               (as asyncio's {@code serve_forever()} on a closed server)
@@ -290,7 +291,9 @@ public final class Server implements AutoCloseable {
         servingWaiters.add(f);
         try {
             Async.await(f);
-        } catch (CancelledException e) {
+        } catch (CancelledException | java.util.concurrent.TimeoutException e) {
+            // A cancellation or an Async.timeout that expired (here a TimeoutException, which
+            // asyncio delivers as its CancelledError): the server goes with the serving task.
             servingWaiters.remove(f);
             close();
             awaitClosed();

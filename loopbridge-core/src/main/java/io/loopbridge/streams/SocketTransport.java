@@ -73,6 +73,8 @@ final class SocketTransport {
     private boolean eofRequested;
     private final ArrayDeque<LoopFuture<Void>> drainers = new ArrayDeque<>(1);
     private IOException lostWith;
+    /** abort() closed the connection (queued bytes, if any, were dropped). */
+    private boolean aborted;
     /** Set by the server that accepted this connection. */
     Runnable onClose;
     /** Test hook: completed the first time reading pauses. */
@@ -382,23 +384,22 @@ final class SocketTransport {
     /**
      * Suspends the calling task while more than the high-water mark is queued. On a connection
      * already closed it throws, as asyncio's drain raises {@code ConnectionResetError} once the
-     * connection is lost: the failure, or for a close of this side a {@link SocketException};
-     * also when this side closed it (close() or abort(), by another task) while the caller
-     * waited here, where asyncio would wake the caller, drop its next write and raise in the
-     * drain after it. Called while close() still flushes (CLOSING), it waits as on an open
-     * connection and returns once the flush is done.
+     * connection is lost: the failure, or for a close of this side a {@link SocketException}.
+     * A drain that waits returns once the queue is down to the low-water mark or flushed
+     * (also when another task's close() flushes it, as asyncio's does), and throws if the
+     * connection failed meanwhile or abort() dropped the bytes it waited for.
      */
     void drain() throws Exception {
         if (lostWith != null) {
             throw lostWith;
         }
         if (state == State.CLOSED) {
-            throw closedHere("drain() after");
+            throw new SocketException(this + ": drain() after the connection was closed on this side (close() or"
+                    + " abort()); nothing more can be sent");
         }
         if (queued <= highWater) {
             return;
         }
-        boolean wasOpen = state == State.OPEN;
         LoopFuture<Void> f = loop.createFuture();
         drainers.add(f);
         try {
@@ -409,14 +410,10 @@ final class SocketTransport {
         if (lostWith != null) {
             throw lostWith;
         }
-        if (wasOpen && state != State.OPEN) {
-            throw closedHere("drain() waited while another task closed");
+        if (aborted) {
+            throw new SocketException(this + ": abort() on this side dropped the buffered bytes drain() waited for;"
+                    + " nothing more can be sent");
         }
-    }
-
-    private SocketException closedHere(String what) {
-        return new SocketException(this + ": " + what + " the connection on this side (close() or abort());"
-                + " nothing more can be sent");
     }
 
     private void wakeDrainers() {
@@ -466,6 +463,7 @@ final class SocketTransport {
         if (state == State.CLOSED) {
             return;
         }
+        aborted = true;
         finish(null);
     }
 

@@ -104,7 +104,7 @@ public final class StreamReader {
     /**
      * Up to {@code n} bytes: waits until at least one byte or end of stream is there; an empty
      * array at end of stream. {@code n == -1} reads everything up to end of stream;
-     * {@code n == 0} returns an empty array at once.
+     * {@code n == 0} returns an empty array at once (unless the connection failed).
      *
      * @throws IOException if the connection failed (reset, ...)
      */
@@ -127,7 +127,6 @@ public final class StreamReader {
                 all.write(chunk);
             }
         }
-        throwIfFailed();
         if (buffer.size() == 0 && !eof) {
             waitForData("read");
         }

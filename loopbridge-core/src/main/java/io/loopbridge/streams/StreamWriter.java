@@ -30,8 +30,8 @@ import java.util.Objects;
  * pipe, ...) is thrown as an {@link java.io.IOException} by the next {@link #drain} and by
  * {@link #awaitClosed}. Once this side closed the connection, {@link #drain} throws a
  * {@link java.net.SocketException} (as asyncio's {@code drain()} raises once the connection is
- * lost), also to a task that was waiting in it. Writing after {@link #close} or
- * {@link #writeEof} is a bug and throws {@link IllegalStateException}.
+ * lost), and so does a drain waiting when {@link #abort} dropped the buffered bytes. Writing
+ * after {@link #close} or {@link #writeEof} is a bug and throws {@link IllegalStateException}.
  *
  * <p>Confined to its loop: call its methods from the loop's thread (a task or callback of the
  * loop the connection was opened on); {@link #drain} and {@link #awaitClosed} from a task.
@@ -68,14 +68,16 @@ public final class StreamWriter {
     }
 
     /**
-     * Waits while more than the high-water mark is buffered (returns at once otherwise). Called
-     * after {@link #close} while the buffered bytes are still being flushed, it waits as on an
-     * open connection and returns once they are out; once the connection is closed it throws,
-     * as asyncio's {@code drain()} raises after the connection is lost.
+     * Waits while more than the high-water mark is buffered (returns at once otherwise), until
+     * the low-water mark. While {@link #close} still flushes the buffered bytes (called by this
+     * task or another), it waits as on an open connection and returns as they go out; once the
+     * connection is closed it throws, as asyncio's {@code drain()} raises after the connection
+     * is lost.
      *
      * @throws java.io.IOException      if the connection failed (reset by the peer, broken pipe, ...)
-     * @throws java.net.SocketException if this side closed the connection ({@link #close} done, or
-     *                                  {@link #abort}), before or while the caller waited here
+     * @throws java.net.SocketException if this side had closed the connection ({@link #close}
+     *                                  done, or {@link #abort}) when drain was called, or
+     *                                  {@link #abort} dropped the bytes it waited for
      */
     public void drain() throws Exception {
         checkConfined("drain");

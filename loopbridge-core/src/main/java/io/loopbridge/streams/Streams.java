@@ -51,7 +51,9 @@ public final class Streams {
     /**
      * Serves one accepted connection; runs as its own task. The connection is closed when
      * the handler returns (after the buffered data is written) or throws (at once; the
-     * exception goes to the loop's exception handler and the server keeps serving).
+     * exception goes to the loop's exception handler and the server keeps serving). A
+     * connection failure the handler meets in a read, {@code drain()} or {@code awaitClosed()}
+     * and does not catch is such an exception (asyncio reports it the same way).
      */
     @FunctionalInterface
     public interface Handler {

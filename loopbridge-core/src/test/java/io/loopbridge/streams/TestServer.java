@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * CPython's {@code Lib/test/test_asyncio/test_server.py} (3.13), the cases for TCP servers,
- * named after the originals: 5 of its 11 cases, and one Java extra. asyncio's {@code Server.close()} is
+ * named after the originals: 5 of its 11 cases, and two Java extras. asyncio's {@code Server.close()} is
  * {@link Server#stopAccepting()} here; {@code close()} followed by {@code abort_clients()} is
  * {@link Server#close()} (which aborts the connections and cancels the handlers), and
  * {@code close_clients()} has no separate form (it is ported with {@code close()}).
@@ -138,6 +138,22 @@ class TestServer {
             assertThatThrownBy(srv::serveForever).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("is closed to new connections");
             c.writer().close();
+            srv.awaitClosed();
+            return null;
+        });
+    }
+
+    /** Java extra: serveForever() ended by an Async.timeout closes the server, as a cancellation does (asyncio's too). */
+    @Test
+    void serveForeverEndedByATimeoutClosesTheServer() throws Exception {
+        loop.runUntilComplete(() -> {
+            Server srv = Streams.startServer(READ_THEN_CLOSE, LOCAL, 0);
+            assertThatThrownBy(() -> {
+                try (io.loopbridge.Timeout t = Async.timeout(java.time.Duration.ofMillis(1))) {
+                    srv.serveForever();
+                }
+            }).isInstanceOf(java.util.concurrent.TimeoutException.class);
+            assertThat(srv.isServing()).isFalse();
             srv.awaitClosed();
             return null;
         });
