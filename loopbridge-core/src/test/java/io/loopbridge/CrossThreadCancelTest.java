@@ -146,4 +146,32 @@ class CrossThreadCancelTest {
         // Closing the loop reports what nobody read: both failures.
         assertThat(reports).extracting(ExceptionContext::exception).contains(gatherBoom, taskBoom);
     }
+
+    /**
+     * A task that swallows the cancellation of its loop's close and waits again is abandoned
+     * when the close gives up on it; it keeps its cancellation count as a finished task does.
+     */
+    @Test
+    void aTaskAbandonedWhenItsLoopClosesKeepsItsCancellingCount() throws Exception {
+        List<ExceptionContext> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        EventLoop loop = EventLoop.create();
+        loop.setExceptionHandler((l, c) -> reports.add(c));
+        ((SelectorEventLoop) loop).closeDrainNanos = TimeUnit.MILLISECONDS.toNanos(50); // how long close waits before abandoning
+        LoopFuture<Void> never = loop.createFuture();
+        LoopFuture<Void> neverAgain = loop.createFuture();
+        Task<Void> t = loop.createTask(() -> {
+            try {
+                Async.await(never);
+            } catch (CancelledException e) {
+                Async.await(neverAgain); // swallows the close's cancellation and waits again
+            }
+            return null;
+        });
+        loop.callSoon(loop::stop);
+        loop.runForever(); // the task waits
+        loop.close();
+        assertThat(t.isDone()).isTrue();
+        assertThat(t.cancelling()).as("the close's request").isEqualTo(1);
+        assertThat(reports).as("the abandoned task is logged, not reported as a failure").isEmpty();
+    }
 }
