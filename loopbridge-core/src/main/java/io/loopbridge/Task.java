@@ -172,12 +172,7 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
      * @throws IllegalStateException if called from another thread while the loop runs the task
      */
     public ContextVar.Context context() {
-        if (!isDone() && loop.loopThread() != null && !loop.inLoop()) {
-            throw new IllegalStateException("Task.context() of " + this + " called from thread '"
-                    + Thread.currentThread().getName() + "' while its event loop '" + loop.name()
-                    + "' runs it: call it on the loop (in a task or callback of it), e.g. through"
-                    + " loop.callSoonThreadsafe, or once the task is done");
-        }
+        checkLoopTurn("context");
         ContextVar.Context s = shared;
         if (s == null) {
             ContextVar.Context own = ContextVar.Context.ownedBy(this, context);
@@ -209,10 +204,7 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     @Override
     public void abandon(String message) {
         loop.tasks().remove(this);
-        CancelRequests c = cancels;
-        if (c != null) {
-            cancellingWhenDone = c.count(); // before the outcome, as in finish
-        }
+        keepCancellingCount();
         setOutcome(new Cancelled(message));
     }
 
@@ -368,16 +360,25 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
     }
 
     /**
-     * The cancellation count is the loop's (asyncio's is not thread-safe either): read or
-     * changed from another thread while the loop runs the task, it races the loop's own
-     * updates.
+     * For the task's state that only its loop changes (its context, its cancellation count;
+     * asyncio's are not thread-safe either): read or changed from another thread while the
+     * loop runs the task, it races the loop's own updates. Allowed on the loop, while no thread
+     * runs it, or once the task is done.
      */
     private void checkLoopTurn(String method) {
         if (!isDone() && loop.loopThread() != null && !loop.inLoop()) {
             throw new IllegalStateException("Task." + method + "() of " + this + " called from thread '"
                     + Thread.currentThread().getName() + "' while its event loop '" + loop.name()
                     + "' runs it: call it on the loop (in a task or callback of it), e.g. through"
-                    + " loop.callSoonThreadsafe");
+                    + " loop.callSoonThreadsafe, or once the task is done");
+        }
+    }
+
+    /** Before the outcome is published (whoever sees the task done reads this): the count {@link #cancelling()} keeps. */
+    private void keepCancellingCount() {
+        CancelRequests c = cancels;
+        if (c != null) {
+            cancellingWhenDone = c.count();
         }
     }
 
@@ -412,9 +413,7 @@ public final class Task<T> extends LoopFuture<T> implements LoopTasks.Entry, Loo
      */
     private void finish(T value, Throwable failure) {
         loop.tasks().remove(this);
-        if (cancels != null) {
-            cancellingWhenDone = cancels.count(); // before the outcome: whoever sees it done reads this
-        }
+        keepCancellingCount();
         if (failure == null && mustCancel) {
             setOutcome(new Cancelled(cancels.pendingMessage()));
         } else if (failure == null) {
